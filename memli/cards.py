@@ -1,0 +1,276 @@
+"""Model cards: parameter sets with units, bounds and provenance (``models/*.json``).
+
+Schema ``memli.card/1``::
+
+    {"schema": "memli.card/1", "model": "li_filament", "name": "llzo_tip",
+     "generated": false, "description": "...", "citations": ["lu_yang"],
+     "parameters": {"r_on_ohm": {"value": 116.0, "unit": "ohm", "bounds": [1.0, 1e4],
+                    "vary": true,
+                    "provenance": {"kind": "paper", "ref": "lu_yang", "where": "..."}}},
+     "variability": {"v_set_cycled_v": {"dist": "normal", "sd": 0.02}}}
+
+``provenance.kind`` is one of paper | fit | derived | assumed | generated.  ``fit`` adds
+``data`` and ``stderr``; ``derived`` adds ``formula``.  Parameters a card does not list
+take the model's defaults (provenance "model default").  ``variability`` (optional)
+gives device-to-device / cycle-to-cycle spreads used by :meth:`Card.sample`:
+``dist`` normal (``sd`` in the parameter's unit) or lognormal (``sd`` of the natural
+log); an optional ``corr`` block holds a correlation matrix over the listed names.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from .errors import CardError
+from .models.base import Model, get_model
+
+SCHEMA = "memli.card/1"
+PROVENANCE_KINDS = ("paper", "fit", "derived", "assumed", "generated")
+
+
+def cards_dirs() -> list[Path]:
+    """Folders searched for bundled cards: $MEMLI_CARDS_PATH entries, then <repo>/models."""
+    dirs = [Path(p) for p in os.environ.get("MEMLI_CARDS_PATH", "").split(os.pathsep) if p]
+    dirs.append(Path(__file__).resolve().parent.parent / "models")
+    return dirs
+
+
+def bundled_cards() -> dict[str, Path]:
+    """Bundled card name -> path."""
+    out = {}
+    for d in cards_dirs():
+        if d.is_dir():
+            for p in sorted(d.glob("*.json")):
+                out.setdefault(p.stem, p)
+    return out
+
+
+@dataclass
+class Card:
+    """A loaded, validated card.  ``values`` holds every model parameter (SI)."""
+
+    name: str
+    model: Model
+    values: dict
+    meta: dict = field(default_factory=dict)        # per-parameter entries as in the file
+    citations: tuple = ()
+    generated: bool = False
+    description: str = ""
+    variability: dict = field(default_factory=dict)
+    path: Path | None = None
+    extra: dict = field(default_factory=dict)       # unknown top-level keys, preserved
+
+    # -- derived -----------------------------------------------------------------
+    @property
+    def vector(self) -> np.ndarray:
+        return self.model.param_vector(self.values)
+
+    def provenance(self, name: str) -> dict:
+        return self.meta.get(name, {}).get("provenance", {"kind": "assumed",
+                                                          "note": "model default"})
+
+    def with_values(self, name: str | None = None, **values) -> "Card":
+        """A copy with some parameters replaced (validated against bounds)."""
+        full = self.model.check_values({**self.values, **values}, where=f"{self.name}")
+        new = copy.deepcopy(self)
+        new.values = full
+        if name:
+            new.name = name
+        return new
+
+    def to_dict(self) -> dict:
+        params = {}
+        for k, p in self.model.params.items():
+            entry = dict(self.meta.get(k, {}))
+            entry["value"] = float(self.values[k])
+            entry["unit"] = p.unit
+            entry.setdefault("bounds", list(p.bounds))
+            entry.setdefault("vary", not p.instance)
+            entry.setdefault("provenance", {"kind": "assumed", "note": "model default"})
+            params[k] = entry
+        d = {"schema": SCHEMA, "model": self.model.name, "name": self.name,
+             "generated": bool(self.generated), "description": self.description,
+             "citations": list(self.citations), "parameters": params}
+        if self.variability:
+            d["variability"] = self.variability
+        d.update(self.extra)
+        return d
+
+    def hash(self) -> str:
+        """Short content hash (sha256 of the canonical JSON), for exported headers."""
+        txt = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(txt.encode()).hexdigest()[:12]
+
+    def save(self, path, force: bool = False) -> Path:
+        """Write the card atomically (temp file then rename), keys sorted."""
+        path = Path(path)
+        if path.exists() and not force:
+            raise CardError(f"{path}: exists; pass force=True (CLI: --force) to overwrite")
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        return path
+
+    # -- variability ---------------------------------------------------------------
+    def sample(self, n: int, rng=None, scale: float = 1.0) -> np.ndarray:
+        """``n`` parameter vectors drawn from ``variability`` (shape (n_params, n)).
+
+        ``scale`` multiplies every spread (0 gives ``n`` copies of the nominal card).
+        Draws are clipped to the parameter bounds.
+        """
+        rng = np.random.default_rng(rng)
+        base = self.vector
+        out = np.repeat(base[:, None], n, axis=1)
+        names = [k for k in self.variability if k != "corr"]
+        if not names or scale == 0:
+            return out
+        corr = np.eye(len(names))
+        c = self.variability.get("corr")
+        if c:
+            order = [c["names"].index(k) for k in names]
+            corr = np.asarray(c["matrix"], float)[np.ix_(order, order)]
+        z = rng.multivariate_normal(np.zeros(len(names)), corr, size=n).T
+        pn = self.model.param_names
+        for row, k in enumerate(names):
+            spec = self.variability[k]
+            i = pn.index(k)
+            sd = float(spec["sd"]) * scale
+            if spec.get("dist", "normal") == "lognormal":
+                vals = base[i] * np.exp(sd * z[row])
+            else:
+                vals = base[i] + sd * z[row]
+            lo, hi = self.model.params[k].bounds
+            out[i] = np.clip(vals, lo, hi)
+        return out
+
+
+def write_text_atomic(path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:
+    problems = []
+    if not isinstance(d, dict):
+        raise CardError(f"{where}: expected a JSON object")
+    if d.get("schema") != SCHEMA:
+        problems.append(f"{where}: field 'schema' is {d.get('schema')!r}; expected {SCHEMA!r}")
+    if "model" not in d:
+        raise CardError(f"{where}: missing field 'model'")
+    try:
+        model = get_model(d["model"])
+    except CardError as e:
+        raise CardError(f"{where}: field 'model': {e}") from None
+    name = d.get("name") or (path.stem if path else "card")
+    params = d.get("parameters", {})
+    if not isinstance(params, dict):
+        raise CardError(f"{where}: field 'parameters' must be an object")
+    values, meta = {}, {}
+    for k, entry in params.items():
+        fp = f"{where}: parameters.{k}"
+        if k not in model.params:
+            problems.append(f"{fp}: not a parameter of model {model.name!r}." + model.suggest(k))
+            continue
+        if not isinstance(entry, dict) or "value" not in entry:
+            problems.append(f"{fp}: missing field 'value'")
+            continue
+        p = model.params[k]
+        unit = entry.get("unit", p.unit)
+        if unit != p.unit:
+            problems.append(f"{fp}.unit: {unit!r}; expected {p.unit!r}")
+        try:
+            val = float(entry["value"])
+        except (TypeError, ValueError):
+            problems.append(f"{fp}.value: {entry['value']!r} is not a number")
+            continue
+        lo, hi = p.bounds
+        if "bounds" in entry:
+            try:
+                blo, bhi = (float(b) for b in entry["bounds"])
+            except (TypeError, ValueError):
+                problems.append(f"{fp}.bounds: expected [lo, hi]")
+                continue
+            if blo < lo or bhi > hi or not blo < bhi:
+                problems.append(f"{fp}.bounds: [{blo:g}, {bhi:g}] not within the model's "
+                                f"[{lo:g}, {hi:g}] {p.unit}".rstrip())
+            lo, hi = max(lo, blo), min(hi, bhi)
+        if not (np.isfinite(val) and lo <= val <= hi):
+            problems.append(f"{fp}.value: {val:g} outside bounds [{lo:g}, {hi:g}] {p.unit}".rstrip())
+            continue
+        prov = entry.get("provenance", {})
+        if prov and prov.get("kind") not in PROVENANCE_KINDS:
+            problems.append(f"{fp}.provenance.kind: {prov.get('kind')!r}; expected one of "
+                            f"{list(PROVENANCE_KINDS)}")
+        values[k] = val
+        meta[k] = {kk: vv for kk, vv in entry.items() if kk not in ("value", "unit")}
+    var = d.get("variability", {}) or {}
+    for k, spec in var.items():
+        if k == "corr":
+            continue
+        if k not in model.params:
+            problems.append(f"{where}: variability.{k}: not a parameter." + model.suggest(k))
+        elif not isinstance(spec, dict) or "sd" not in spec:
+            problems.append(f"{where}: variability.{k}: missing field 'sd'")
+        elif spec.get("dist", "normal") not in ("normal", "lognormal"):
+            problems.append(f"{where}: variability.{k}.dist: {spec.get('dist')!r}; expected "
+                            "'normal' or 'lognormal'")
+    if problems:
+        raise CardError("; ".join(problems))
+    full = model.defaults()
+    full.update(values)
+    known = {"schema", "model", "name", "generated", "description", "citations",
+             "parameters", "variability"}
+    return Card(name=name, model=model, values=full, meta=meta,
+                citations=tuple(d.get("citations", ())), generated=bool(d.get("generated")),
+                description=d.get("description", ""), variability=var, path=path,
+                extra={k: v for k, v in d.items() if k not in known})
+
+
+def load_card(ref) -> Card:
+    """Load a card from a path or a bundled card name (CardError with near matches)."""
+    if isinstance(ref, Card):
+        return ref
+    s = str(ref)
+    path = Path(s)
+    if not path.suffix and not path.exists():
+        bundled = bundled_cards()
+        if s in bundled:
+            path = bundled[s]
+        else:
+            near = difflib.get_close_matches(s, list(bundled), n=3)
+            hint = f" Best matches are {near}." if near else f" Bundled: {sorted(bundled)}."
+            raise CardError(f"card {s!r} not found.{hint}")
+    if not path.exists():
+        raise CardError(f"{path}: no such card file")
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise CardError(f"{path}:{e.lineno}: invalid JSON ({e.msg})") from None
+    return _card_from_dict(d, str(path), path)
+
+
+def card_from_dict(d: Mapping, where: str = "<card>") -> Card:
+    return _card_from_dict(dict(d), where)
+
+
+def default_card(model: Model) -> Card:
+    """A card holding the model's defaults."""
+    return Card(name=f"{model.name}_default", model=model, values=model.defaults(),
+                citations=model.citations)

@@ -1,0 +1,1 @@
+"""Printers and compilers that turn a model's sympy equations into code."""
