@@ -1,0 +1,94 @@
+"""The ``memli`` command line.
+
+Each subcommand lives in ``memli/commands/<name>.py`` and defines ``register(app)``;
+this module discovers them, so adding a command touches one file.
+
+Conventions (STYLE.md section 11): ``--json`` prints a machine-readable summary on
+stdout; exit 0 ok, 1 a check that ran and failed, 2 bad input (one line on stderr,
+no traceback; ``--debug`` shows it).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+import sys
+
+import typer
+
+from .errors import MemliError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="memli: compact models of lithium-filament memristors.\n\n"
+                       "Example:  memli simulate llzo_tip --sweep -0.2 1 --cycles 20 --out out/sim")
+
+_DEBUG = {"on": False}
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="show tracebacks on errors")):
+    _DEBUG["on"] = debug
+
+
+def emit_json(obj) -> None:
+    """Print a JSON summary on stdout (NaN/inf become null)."""
+    def clean(o):
+        if isinstance(o, float):
+            return o if o == o and abs(o) != float("inf") else None
+        if isinstance(o, dict):
+            return {str(k): clean(v) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            return [clean(v) for v in o]
+        if hasattr(o, "tolist"):
+            return clean(o.tolist())
+        return o
+    sys.stdout.write(json.dumps(clean(obj), indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def fail(msg: str, code: int = 2):
+    """Print one line to stderr and exit with ``code``."""
+    typer.echo(f"memli: error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _register_all():
+    from . import commands
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        mod = importlib.import_module(f"{commands.__name__}.{info.name}")
+        if hasattr(mod, "register"):
+            mod.register(app)
+
+
+def main(argv=None):
+    """Console-script entry point."""
+    _register_all()
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get(
+        "MEMLI_DEBUG")
+    try:
+        app(args=argv, standalone_mode=False)
+    except MemliError as e:
+        if debug:
+            raise
+        typer.echo(f"memli: error: {e}", err=True)
+        sys.exit(2)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("memli: aborted", err=True)
+        sys.exit(130)
+    except Exception as e:  # click usage errors and the like
+        import click
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(2)
+        if debug:
+            raise
+        typer.echo(f"memli: error: {type(e).__name__}: {e}", err=True)
+        sys.exit(2 if isinstance(e, (ValueError, OSError)) else 1)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
