@@ -7,10 +7,10 @@ negative bias: Li plating) and stripping it back (RESET, positive bias).
 States (all kept in [0, 1] by the equations themselves):
 
 ``x``  filament extent, normalised to the electrolyte thickness (0 none, 1 bridged).
-``c``  conditioning: 0 for a pristine contact, tends to 1 as SET cycles repeat.  The
-       first penetration nucleates on the fresh GB surface (trigger near -0.12 V,
-       Fig. 2d of [lu_yang]); cycled SETs re-grow a stripped channel whose threshold
-       settles (Fig. 4e) at ``v_set_cycled_v``.
+``c``  conditioning: 0 for a pristine contact, tends to 1 as RESETs strip the
+       filament back.  The first penetration nucleates on the fresh GB surface
+       (trigger near -0.12 V, Fig. 2d of [lu_yang]); later SETs re-grow a stripped
+       channel whose threshold settles (Fig. 4e) at ``v_set_cycled_v``.
 ``d``  degradation: normalised extent of lithium that RESET fails to strip (a
        "dead" parallel filament).  It accumulates in proportion to the lithium plated
        and to the WE area, so large electrodes lose their on/off quickly.
@@ -75,7 +75,7 @@ k_reset_per_s = b.param("k_reset_per_s", 60.0, (1e-6, 1e12),
                         "stripping rate per unit drive at full filament conductance")
 # -- history ------------------------------------------------------------------------
 cond_gain = b.param("cond_gain", 1.5, (0.0, 100.0),
-                    "conditioning per unit of normalised extent plated")
+                    "conditioning per unit of normalised extent stripped")
 k_deg_per_m2 = b.param("k_deg_per_m2", 1e7, (0.0, 1e14),
                        "unstripped-lithium fraction per unit extent plated, per m^2 of WE")
 # -- instance -----------------------------------------------------------------------
@@ -109,7 +109,7 @@ MODEL = b.build(
     current=(g_ion + g_elec) * V,
     rates={
         x: grow - strip,
-        c: cond_gain * grow * (1 - c),
+        c: cond_gain * strip * (1 - c),
         d: k_deg_per_m2 * area_m2 * grow * (1 - d),
     },
     passive=True,

@@ -1,0 +1,1 @@
+"""Measured and generated data: loaders, cycle segmentation and per-cycle metrics."""

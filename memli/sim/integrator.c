@@ -1,0 +1,192 @@
+/* Device simulator core: one memristor driven by a piecewise-linear voltage source
+ * through an optional series resistance and a smooth current compliance.
+ *
+ * Unknowns per step: the state vector x (NS entries) and, when a series network is
+ * present, the device voltage vd.  Backward Euler (L-stable, for the stiff switching
+ * kinetics) with Newton on the analytic Jacobians generated from the model's sympy
+ * equations (memli_eval, prepended to this file), adaptive steps from a local-error
+ * estimate h/2 |f(t+h) - f(t)| per state, scaled by rtol * (state range).
+ *
+ * The source network: i_src(u) = u / rs                          (no compliance)
+ *                     i_src(u) = ic * tanh(u / (ic * rs))           (compliance ic)
+ * with u = vs - vd; the compliance is a smooth limiter that behaves as rs at small
+ * currents and saturates at +-ic.
+ */
+#include <math.h>
+#include <string.h>
+
+#define NO (2 + 3 * NS + NS * NS)
+#define NU (NS + 1)
+
+typedef struct { double rs, ic; int series; } Net;
+
+static double src_i(const Net *n, double u, double *g) {
+    if (n->ic > 0) {
+        double s = n->ic * n->rs, th = tanh(u / s);
+        *g = (1.0 - th * th) / n->rs;
+        return n->ic * th;
+    }
+    *g = 1.0 / n->rs;
+    return u / n->rs;
+}
+
+/* Gaussian elimination with partial pivoting, A is n x n row-major; b overwritten */
+static int lin_solve(int n, double *A, double *b) {
+    for (int c = 0; c < n; c++) {
+        int piv = c; double best = fabs(A[c * n + c]);
+        for (int r = c + 1; r < n; r++) if (fabs(A[r * n + c]) > best) { best = fabs(A[r * n + c]); piv = r; }
+        if (!(best > 0) || !isfinite(best)) return -1;
+        if (piv != c) {
+            for (int k = 0; k < n; k++) { double t = A[c * n + k]; A[c * n + k] = A[piv * n + k]; A[piv * n + k] = t; }
+            double t = b[c]; b[c] = b[piv]; b[piv] = t;
+        }
+        for (int r = c + 1; r < n; r++) {
+            double m = A[r * n + c] / A[c * n + c];
+            if (m == 0) continue;
+            for (int k = c; k < n; k++) A[r * n + k] -= m * A[c * n + k];
+            b[r] -= m * b[c];
+        }
+    }
+    for (int r = n - 1; r >= 0; r--) {
+        double s = b[r];
+        for (int k = r + 1; k < n; k++) s -= A[r * n + k] * b[k];
+        b[r] = s / A[r * n + r];
+    }
+    return 0;
+}
+
+static void clip_state(double *x) {
+    for (int k = 0; k < NS; k++) {
+        if (x[k] < X_LO[k]) x[k] = X_LO[k];
+        if (x[k] > X_HI[k]) x[k] = X_HI[k];
+    }
+}
+
+/* solve KCL for vd with the state fixed */
+static int solve_vd(const double *x, double vs, const double *p, const Net *net, double *vd, double *out) {
+    if (!net->series) { *vd = vs; memli_eval(vs, x, p, out); return 0; }
+    for (int it = 0; it < 200; it++) {
+        double g, is;
+        memli_eval(*vd, x, p, out);
+        is = src_i(net, vs - *vd, &g);
+        double F = out[0] - is, dF = out[1 + NS] + g;
+        if (!(dF > 0)) dF = g;
+        double dv = F / dF;
+        if (dv > 0.5) dv = 0.5; else if (dv < -0.5) dv = -0.5;
+        *vd -= dv;
+        if (fabs(dv) <= 1e-12 + 1e-10 * fabs(*vd)) { memli_eval(*vd, x, p, out); return 0; }
+    }
+    return -1;
+}
+
+/* one backward-Euler step of size h from state x; xn, vd hold the initial guess */
+static int be_step(const double *x, double vs, double h, const double *p, const Net *net,
+                   const double *tolk, double *xn, double *vd, double *out) {
+    const int n = NS + (net->series ? 1 : 0);
+    double A[NU * NU], r[NU];
+    for (int it = 0; it < 50; it++) {
+        double v = net->series ? *vd : vs;
+        memli_eval(v, xn, p, out);
+        for (int k = 0; k < NS; k++) {
+            r[k] = xn[k] - x[k] - h * out[1 + k];
+            for (int c = 0; c < NS; c++)
+                A[k * n + c] = (k == c ? 1.0 : 0.0) - h * out[2 + 3 * NS + k * NS + c];
+            if (net->series) A[k * n + NS] = -h * out[2 + 2 * NS + k];
+        }
+        if (net->series) {
+            double g, is = src_i(net, vs - v, &g);
+            r[NS] = out[0] - is;
+            for (int c = 0; c < NS; c++) A[NS * n + c] = out[2 + NS + c];
+            A[NS * n + NS] = out[1 + NS] + g;
+        }
+        if (lin_solve(n, A, r)) return -1;
+        int done = 1;
+        for (int k = 0; k < NS; k++) {
+            if (!isfinite(r[k])) return -1;
+            xn[k] -= r[k];
+            if (fabs(r[k]) > 1e-3 * tolk[k]) done = 0;
+        }
+        clip_state(xn);
+        if (net->series) {
+            double dv = r[NS];
+            if (!isfinite(dv)) return -1;
+            if (dv > 0.5) dv = 0.5; else if (dv < -0.5) dv = -0.5;
+            *vd -= dv;
+            if (fabs(dv) > 1e-10 + 1e-8 * fabs(*vd)) done = 0;
+        }
+        if (done) {
+            memli_eval(net->series ? *vd : vs, xn, p, out);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Run the simulation.  Output samples at the PWL breakpoints t[0..nt-1].
+ * stats: [0] accepted steps, [1] rejected (error), [2] Newton failures, [3] failing sample.
+ * Returns 0 on success, -1 when the step size fell below hmin. */
+int memli_run(int nt, const double *t, const double *vs, const double *p, const double *x0,
+              double rs, double ic, double rtol, double hmax, double hmin,
+              double *vd_out, double *i_out, double *x_out, int *stats) {
+    Net net = {rs, ic, (rs > 0 || ic > 0) ? 1 : 0};
+    double x[NS > 0 ? NS : 1], xn[NS > 0 ? NS : 1], f_old[NS > 0 ? NS : 1], tolk[NS > 0 ? NS : 1];
+    double out[NO];
+    double vd = vs[0], h;
+    memset(stats, 0, 4 * sizeof(int));
+    for (int k = 0; k < NS; k++) {
+        x[k] = x0[k];
+        tolk[k] = rtol * (X_HI[k] - X_LO[k]);
+        if (!(tolk[k] > 0)) tolk[k] = rtol;
+    }
+    clip_state(x);
+    if (solve_vd(x, vs[0], p, &net, &vd, out)) { stats[3] = 0; return -1; }
+    for (int k = 0; k < NS; k++) { f_old[k] = out[1 + k]; x_out[k * nt] = x[k]; }
+    vd_out[0] = vd; i_out[0] = out[0];
+    double i_cur = out[0];
+    h = t[1] - t[0];
+    if (hmax > 0 && h > hmax) h = hmax;
+    for (int s = 0; s + 1 < nt; s++) {
+        const double ts = t[s], te = t[s + 1], slope = (vs[s + 1] - vs[s]) / (te - ts);
+        double tc = ts;
+        if (hmax > 0 && h > hmax) h = hmax;
+        while (te - tc > 1e-14 * (fabs(te) + 1e-30)) {
+            double hh = h;
+            if (tc + 1.05 * hh >= te) hh = te - tc;
+            const double vsn = (tc + hh >= te) ? vs[s + 1] : vs[s] + slope * (tc + hh - ts);
+            double vdn = net.series ? vd : vsn;
+            for (int k = 0; k < NS; k++) xn[k] = x[k];
+            if (be_step(x, vsn, hh, p, &net, tolk, xn, &vdn, out)) {
+                stats[2]++;
+                h = 0.25 * hh;
+                if (h < hmin) { stats[3] = s; return -1; }
+                continue;
+            }
+            double err = 0;
+            for (int k = 0; k < NS; k++) {
+                double e = 0.5 * hh * fabs(out[1 + k] - f_old[k]) / tolk[k];
+                if (e > err) err = e;
+            }
+            if (err > 1.0 && hh > hmin) {
+                stats[1]++;
+                double fac = 0.9 / sqrt(err);
+                h = hh * (fac < 0.1 ? 0.1 : fac);
+                if (h < hmin) h = hmin;
+                continue;
+            }
+            stats[0]++;
+            tc += hh;
+            vd = vdn;
+            i_cur = out[0];
+            for (int k = 0; k < NS; k++) { x[k] = xn[k]; f_old[k] = out[1 + k]; }
+            double fac = err > 1e-12 ? 0.9 / sqrt(err) : 4.0;
+            if (fac > 4.0) fac = 4.0;
+            if (fac < 0.2) fac = 0.2;
+            /* grow from the nominal step, not from a truncated final one */
+            h = (hh < h ? h : hh) * fac;
+            if (hmax > 0 && h > hmax) h = hmax;
+        }
+        vd_out[s + 1] = vd; i_out[s + 1] = i_cur;
+        for (int k = 0; k < NS; k++) x_out[k * nt + s + 1] = x[k];
+    }
+    return 0;
+}
