@@ -78,10 +78,13 @@ def main(argv=None):
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("memli: aborted", err=True)
         sys.exit(130)
-    except Exception as e:  # click usage errors and the like
-        import click
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
+    except Exception as e:  # usage errors and the like
+        show = getattr(e, "show", None)
+        if callable(show) and type(e).__name__.endswith(("Exception", "Error", "Parameter",
+                                                          "Option")) and hasattr(e, "exit_code"):
+            fmt = getattr(e, "format_message", None)
+            msg = fmt() if callable(fmt) else str(e)
+            typer.echo(f"memli: error: {' '.join(msg.split())} (see --help)", err=True)
             sys.exit(2)
         if debug:
             raise
