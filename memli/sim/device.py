@@ -100,7 +100,7 @@ def _as_card(obj) -> Card:
 
 def simulate(card, waveform: Waveform, params: Mapping[str, float] | None = None,
              x0=None, r_series_ohm: float = 0.0, compliance_a: float | None = None,
-             rtol: float = 1e-4, hmax_s: float | None = None) -> SimResult:
+             rtol: float = 1e-5, hmax_s: float | None = None) -> SimResult:
     """Simulate a device driven by ``waveform``.
 
     Parameters

@@ -2,7 +2,7 @@
  * through an optional series resistance and a smooth current compliance.
  *
  * Unknowns per step: the state vector x (NS entries) and, when a series network is
- * present, the device voltage vd.  Backward Euler (L-stable, for the stiff switching
+ * present, the device voltage vd.  Variable-step BDF2 (A-stable, for the stiff switching
  * kinetics) with Newton on the analytic Jacobians generated from the model's sympy
  * equations (memli_eval, prepended to this file), adaptive steps from a local-error
  * estimate h/2 |f(t+h) - f(t)| per state, scaled by rtol * (state range).
@@ -123,15 +123,23 @@ static int be_step(const double *x, double vs, double h, const double *p, const 
 }
 
 /* Run the simulation.  Output samples at the PWL breakpoints t[0..nt-1].
+ * Variable-step BDF2 (backward Euler for the first step after the start):
+ *   x_{n+1} = a x_n - b x_{n-1} + g h f(x_{n+1}),  w = h_n / h_{n-1},
+ *   a = (1+w)^2/(1+2w), b = w^2/(1+2w), g = (1+w)/(1+2w).
+ * Local error: difference between the corrector and the quadratic predictor
+ * through the last three accepted points, divided by 3 (constant-step BDF2 error
+ * constant 2/9 over the predictor's 1), per state against rtol * range.
  * stats: [0] accepted steps, [1] rejected (error), [2] Newton failures, [3] failing sample.
  * Returns 0 on success, -1 when the step size fell below hmin. */
 int memli_run(int nt, const double *t, const double *vs, const double *p, const double *x0,
               double rs, double ic, double rtol, double hmax, double hmin,
               double *vd_out, double *i_out, double *x_out, int *stats) {
     Net net = {rs, ic, (rs > 0 || ic > 0) ? 1 : 0};
-    double x[NS > 0 ? NS : 1], xn[NS > 0 ? NS : 1], f_old[NS > 0 ? NS : 1], tolk[NS > 0 ? NS : 1];
+    enum { M = NS > 0 ? NS : 1 };
+    double x[M], xn[M], xm1[M], xm2[M], cst[M], f_old[M], tolk[M];
     double out[NO];
-    double vd = vs[0], h;
+    double vd = vs[0], h, tm1 = 0, tm2 = 0, tnow = t[0];
+    int hist = 0;                 /* number of previous accepted points available */
     memset(stats, 0, 4 * sizeof(int));
     for (int k = 0; k < NS; k++) {
         x[k] = x0[k];
@@ -147,44 +155,67 @@ int memli_run(int nt, const double *t, const double *vs, const double *p, const 
     if (hmax > 0 && h > hmax) h = hmax;
     for (int s = 0; s + 1 < nt; s++) {
         const double ts = t[s], te = t[s + 1], slope = (vs[s + 1] - vs[s]) / (te - ts);
-        double tc = ts;
         if (hmax > 0 && h > hmax) h = hmax;
-        while (te - tc > 1e-14 * (fabs(te) + 1e-30)) {
+        while (te - tnow > 1e-14 * (fabs(te) + 1e-30)) {
             double hh = h;
-            if (tc + 1.05 * hh >= te) hh = te - tc;
-            const double vsn = (tc + hh >= te) ? vs[s + 1] : vs[s] + slope * (tc + hh - ts);
+            if (tnow + 1.05 * hh >= te) hh = te - tnow;
+            const double vsn = (tnow + hh >= te) ? vs[s + 1] : vs[s] + slope * (tnow + hh - ts);
             double vdn = net.series ? vd : vsn;
+            double geff = 1.0;
+            if (hist >= 1) {
+                const double w = hh / (tnow - tm1);
+                const double a = (1 + w) * (1 + w) / (1 + 2 * w), b = w * w / (1 + 2 * w);
+                geff = (1 + w) / (1 + 2 * w);
+                for (int k = 0; k < NS; k++) cst[k] = a * x[k] - b * xm1[k];
+            } else {
+                for (int k = 0; k < NS; k++) cst[k] = x[k];
+            }
             for (int k = 0; k < NS; k++) xn[k] = x[k];
-            if (be_step(x, vsn, hh, p, &net, tolk, xn, &vdn, out)) {
+            if (be_step(cst, vsn, geff * hh, p, &net, tolk, xn, &vdn, out)) {
                 stats[2]++;
                 h = 0.25 * hh;
                 if (h < hmin) { stats[3] = s; return -1; }
                 continue;
             }
             double err = 0;
+            const double tn1 = tnow + hh;
             for (int k = 0; k < NS; k++) {
-                double e = 0.5 * hh * fabs(out[1 + k] - f_old[k]) / tolk[k];
+                double e;
+                if (hist >= 2) {
+                    /* quadratic (Lagrange) predictor through (tm2, xm2), (tm1, xm1), (tnow, x) */
+                    const double l0 = (tn1 - tm1) * (tn1 - tnow) / ((tm2 - tm1) * (tm2 - tnow));
+                    const double l1 = (tn1 - tm2) * (tn1 - tnow) / ((tm1 - tm2) * (tm1 - tnow));
+                    const double l2 = (tn1 - tm2) * (tn1 - tm1) / ((tnow - tm2) * (tnow - tm1));
+                    const double xp = l0 * xm2[k] + l1 * xm1[k] + l2 * x[k];
+                    e = fabs(xn[k] - xp) / 3.0 / tolk[k];
+                } else {
+                    e = 0.5 * hh * fabs(out[1 + k] - f_old[k]) / tolk[k];
+                }
                 if (e > err) err = e;
             }
             if (err > 1.0 && hh > hmin) {
                 stats[1]++;
-                double fac = 0.9 / sqrt(err);
+                double fac = 0.9 * pow(err, -1.0 / 3.0);
                 h = hh * (fac < 0.1 ? 0.1 : fac);
                 if (h < hmin) h = hmin;
                 continue;
             }
             stats[0]++;
-            tc += hh;
+            for (int k = 0; k < NS; k++) { xm2[k] = xm1[k]; xm1[k] = x[k]; }
+            tm2 = tm1; tm1 = tnow;
+            tnow = tn1;
+            if (hist < 2) hist++;
             vd = vdn;
             i_cur = out[0];
             for (int k = 0; k < NS; k++) { x[k] = xn[k]; f_old[k] = out[1 + k]; }
-            double fac = err > 1e-12 ? 0.9 / sqrt(err) : 4.0;
-            if (fac > 4.0) fac = 4.0;
+            double fac = err > 1e-12 ? 0.9 * pow(err, -1.0 / 3.0) : 2.0;
+            if (fac > 2.0) fac = 2.0;       /* BDF2 zero-stability needs w < 1 + sqrt(2) */
             if (fac < 0.2) fac = 0.2;
-            /* grow from the nominal step, not from a truncated final one */
             h = (hh < h ? h : hh) * fac;
+            if (h > 2.0 * hh) h = 2.0 * hh;
             if (hmax > 0 && h > hmax) h = hmax;
         }
+        if (tnow != te) tnow = te;
         vd_out[s + 1] = vd; i_out[s + 1] = i_cur;
         for (int k = 0; k < NS; k++) x_out[k * nt + s + 1] = x[k];
     }
