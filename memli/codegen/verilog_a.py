@@ -1,0 +1,234 @@
+"""Verilog-A printer: one module ``memli_<model>`` per model, for OpenVAF.
+
+Everything is printed from the model's sympy definition (``model.current``,
+``model.rates``) with common-subexpression elimination; no equation is written by hand.
+
+Structure of the printed module (STYLE.md section 7; McAndrew et al., "Best Practices
+for Compact Modeling in Verilog-A", IEEE JEDS 2015, doi:10.1109/JEDS.2015.2455342):
+
+* terminals ``p``, ``n``; the current ``I(p, n)`` is the model's current;
+* each state ``s`` is the potential of an internal node ``xs_<s>`` scaled to O(1)
+  (``s = scale * V(xs_<s>)``), driven by ``ddt`` in transient analysis and held at the
+  instance parameter ``<s>_init`` in static analyses (``analysis("static")``: a
+  memristor has no unique DC state), with a ``$simparam("gmin")`` leakage so the node
+  is never floating;
+* every parameter carries ``desc``, ``units`` and a ``from [lo:hi]`` range (the card's
+  bounds); ``Param.instance`` parameters and the initial states are instance parameters;
+* the smooth primitives are analog functions written without branches on a bias:
+  ``logistic(z) = (1 + tanh(z/2))/2``, ``softplus(z) = max(z,0) + ln(1 + exp(-|z|))``,
+  ``limexp(z) = exp(min(z, Z)) (1 + max(z - Z, 0))`` with ``Z = LIMEXP_Z``: the same
+  functions as ``memli.models.smooth`` (exactly equal, evaluated without overflow);
+* op-point outputs: each state (in its own unit) and ``r_dev_ohm`` (chord resistance).
+
+Cards become parameter defaults (:func:`module_text` with ``card``) or a simulator
+``model`` line (:func:`model_line`, VACASK/Spectre syntax) for the generic module.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..models import smooth
+from ._export import ExportInfo, ExprPrinter, export_info, header_lines, num, used_primitives
+
+__all__ = ["module_text", "model_line", "paramset_text", "module_name"]
+
+_LZ = num(smooth.LIMEXP_Z)
+
+#: analog-function bodies of the primitives (see module docstring)
+_VA_FUNCS = {
+    "logistic": "0.5 * (1.0 + tanh(0.5 * z))",
+    "softplus": "max(z, 0.0) + ln(1.0 + exp(-abs(z)))",
+    "limexp": f"exp(min(z, {_LZ})) * (1.0 + max(z - {_LZ}, 0.0))",
+}
+
+
+class _VAPrinter(ExprPrinter):
+    """Expression printer for Verilog-A (C syntax, ``ln`` natural log)."""
+
+
+def module_name(model) -> str:
+    return f"memli_{model.name}"
+
+
+def _units(u: str) -> str:
+    return u if u else "1"
+
+
+def _desc(text: str) -> str:
+    return text.replace('"', "'").replace("\n", " ")
+
+
+def _param_line(info: ExportInfo, name: str) -> str:
+    p = info.model.params[name]
+    lo, hi = info.bounds[name]
+    attrs = (('type="instance", ' if p.instance else "")
+             + f'desc="{_desc(p.doc)}", units="{_units(p.unit)}"')
+    return (f"    (* {attrs} *) parameter real {name} = {num(info.values[name])} "
+            f"from [{num(lo)}:{num(hi)}];")
+
+
+def _equations(info: ExportInfo):
+    """CSE of [current, rates] in terms of v_pn and the state names."""
+    m = info.model
+    v_pn = sp.Symbol("v_pn", real=True)
+    exprs = [m.current.subs(m.v, v_pn)] + [r.subs(m.v, v_pn) for r in m.rates]
+    names = (sp.Symbol(f"cse_{k}", real=True) for k in range(10 ** 6))
+    repl, red = sp.cse(exprs, symbols=names, optimizations="basic")
+    return repl, red
+
+
+def module_text(model, card=None) -> str:
+    """Verilog-A source of the module ``memli_<model>``.
+
+    Parameters
+    ----------
+    model : Model, Card or str
+        The model (with ``card`` or its default card), a Card, or a card name/path.
+    card : Card or str, optional
+        Card whose values become the parameter defaults and whose bounds become the
+        ``from`` ranges.
+
+    Returns
+    -------
+    str
+        Module text, ready for ``openvaf``.
+
+    Examples
+    --------
+    >>> from memli.models.base import get_model
+    >>> text = module_text(get_model("li_filament"))
+    >>> "module memli_li_filament(p, n);" in text
+    True
+    """
+    info = export_info(model, card)
+    m = info.model
+    pr = _VAPrinter()
+    repl, red = _equations(info)
+    i_expr, rate_exprs = red[0], red[1:]
+    prims = used_primitives([m.current, *m.rates])
+
+    out = [f"// {ln}" for ln in header_lines(info, "Verilog-A module")]
+    out += ['`include "constants.vams"', '`include "disciplines.vams"', ""]
+    out.append(f"module {info.name}(p, n);")
+    out.append("    inout p, n;")
+    out.append("    electrical p, n;")
+    if m.states:
+        out.append("    // internal state nodes: potential = state / scale")
+        out.append("    electrical " + ", ".join(f"xs_{s.name}" for s in m.states) + ";")
+    out.append("")
+    model_ps = [k for k, p in m.params.items() if not p.instance]
+    inst_ps = [k for k, p in m.params.items() if p.instance]
+    if model_ps:
+        out.append("    // model parameters (card values as defaults, card bounds as ranges)")
+        out += [_param_line(info, k) for k in model_ps]
+    out.append("    // instance parameters")
+    out += [_param_line(info, k) for k in inst_ps]
+    for s in m.states:
+        lo, hi = s.bounds
+        out.append(f'    (* type="instance", desc="initial (and operating-point) value of '
+                   f'state {s.name}", units="{_units(s.unit)}" *) parameter real '
+                   f"{info.init_names[s.name]} = {num(s.init)} from [{num(lo)}:{num(hi)}];")
+    out.append("")
+    out.append("    // operating-point outputs")
+    for s in m.states:
+        out.append(f'    (* desc="{_desc(s.doc)}", units="{_units(s.unit)}" *) real {s.name};')
+    out.append('    (* desc="chord resistance V(p,n)/I(p,n)", units="Ohm" *) real r_dev_ohm;')
+    out.append("")
+    out.append("    real v_pn, i_pn;")
+    if m.states:
+        out.append("    real " + ", ".join(f"f_{s.name}" for s in m.states) + ";")
+    if repl:
+        cse_names = [str(k) for k, _ in repl]
+        for j in range(0, len(cse_names), 12):
+            out.append("    real " + ", ".join(cse_names[j:j + 12]) + ";")
+    out.append("")
+    for name in prims:
+        out.append(f"    // memli.models.smooth.{name}")
+        out.append(f"    analog function real memli_{name};")
+        out.append("        input z;")
+        out.append("        real z;")
+        out.append(f"        memli_{name} = {_VA_FUNCS[name]};")
+        out.append("    endfunction")
+        out.append("")
+    out.append("    analog begin")
+    out.append("        v_pn = V(p, n);")
+    for s in m.states:
+        sc = info.scales[s.name]
+        lhs = f"V(xs_{s.name})" if sc == 1.0 else f"{num(sc)} * V(xs_{s.name})"
+        out.append(f"        {s.name} = {lhs};")
+    for k, e in repl:
+        out.append(f"        {k} = {pr.doprint(e)};")
+    out.append(f"        i_pn = {pr.doprint(i_expr)};")
+    for s, e in zip(m.states, rate_exprs):
+        out.append(f"        f_{s.name} = {pr.doprint(e)};")
+    out.append("        I(p, n) <+ i_pn;")
+    if m.states:
+        out.append('        if (analysis("static")) begin')
+        out.append("            // operating point: states held at their initial values")
+        for s in m.states:
+            sc = info.scales[s.name]
+            ini = info.init_names[s.name]
+            rhs = ini if sc == 1.0 else f"{ini} / {num(sc)}"
+            out.append(f"            I(xs_{s.name}) <+ V(xs_{s.name}) - {rhs};")
+        out.append("        end else begin")
+        out.append("            // transient: d(state)/dt = rate")
+        for s in m.states:
+            sc = info.scales[s.name]
+            rhs = f"f_{s.name}" if sc == 1.0 else f"f_{s.name} / {num(sc)}"
+            out.append(f"            I(xs_{s.name}) <+ ddt(V(xs_{s.name})) - {rhs};")
+        out.append("        end")
+        for s in m.states:
+            out.append(f'        I(xs_{s.name}) <+ $simparam("gmin", 1e-12) * V(xs_{s.name});')
+    out.append(f"        r_dev_ohm = {_chord(info, pr)};")
+    out.append("    end")
+    out.append("endmodule")
+    return "\n".join(out) + "\n"
+
+
+def _chord(info: ExportInfo, pr) -> str:
+    """Chord resistance V/I printed without a 0/0 at V = 0 when the model allows it."""
+    m = info.model
+    g = sp.cancel(sp.together(m.current / m.v))
+    num_, den = sp.fraction(g)
+    if m.v not in den.free_symbols:
+        return f"1.0 / ({pr.doprint(g.subs(m.v, sp.Symbol('v_pn', real=True)))})"
+    # generic fallback: V/I with a floor on |I| (output only; no contribution uses it)
+    return "v_pn / (i_pn + 1e-300)"
+
+
+def model_line(card, name: str | None = None) -> str:
+    """A VACASK/Spectre ``model`` line binding a card's model parameters to the module.
+
+    Instance parameters (electrode area, initial states) stay on the instance lines.
+
+    Examples
+    --------
+    >>> from memli.cards import default_card
+    >>> from memli.models.base import get_model
+    >>> model_line(default_card(get_model("li_filament")), "tip").startswith("model tip")
+    True
+    """
+    info = export_info(card)
+    name = name or info.card.name
+    vals = " ".join(f"{k}={num(info.values[k])}" for k, p in info.model.params.items()
+                    if not p.instance)
+    return f"model {name} {info.name} {vals}".rstrip()
+
+
+def paramset_text(card, name: str | None = None) -> str:
+    """The card as a Verilog-AMS ``paramset`` over ``memli_<model>``.
+
+    OpenVAF does not compile paramsets; for VACASK use :func:`model_line`.  This text
+    is for simulators that read paramsets next to the module.
+    """
+    info = export_info(card)
+    name = name or info.card.name
+    out = [f"// card {info.card.name} (hash {info.card.hash()}) as a paramset",
+           f"paramset {name} {info.name};"]
+    for k, p in info.model.params.items():
+        lo, hi = info.bounds[k]
+        out.append(f'    (* desc="{_desc(p.doc)}", units="{_units(p.unit)}" *) parameter real '
+                   f"{k} = {num(info.values[k])} from [{num(lo)}:{num(hi)}];")
+        out.append(f"    .{k} = {k};")
+    out.append("endparamset")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,398 @@
+"""Cross-check the exported models in real simulators against memli's own simulator.
+
+The same PWL waveform runs through (a) :func:`memli.sim.simulate`, (b) ngspice with the
+subcircuit of :func:`memli.codegen.spice.subckt_text` and (c) VACASK with the module of
+:func:`memli.codegen.verilog_a.module_text` compiled by OpenVAF.  Each simulator is
+compared with (a) by :func:`compare`:
+
+``max_rel_err_lrs``
+    max |I_sim - I_ref| / |I_ref| over settled LRS samples;
+``max_abs_log10_err_hrs``
+    max |log10 |I_sim| - log10 |I_ref|| over settled HRS samples with |I_ref| > 1 pA;
+``dv_set``, ``dv_reset``
+    max over cycles of |V_sim - V_ref| of the SET / RESET voltage, V;
+``converged``
+    the simulator finished the waveform.
+
+Definitions: the conductance is g = I/V at samples with |V| >= 1 mV; LRS samples have
+g >= g_mid, HRS samples g < g_mid, with g_mid the geometric mean of the reference
+run's extreme conductances.  "Settled" excludes samples where the reference
+conductance changes by more than 0.05 decade from a neighbouring sample (and their
+neighbours): there a switching event is under way and the SET/RESET voltages measure
+the agreement instead.  SET (RESET) voltage: in each cycle, the source voltage at which
+log g first crosses log g_mid upwards (downwards), interpolated linearly, on each
+simulator's own time points.  Runs whose on/off ratio is below 10 have no SET/RESET
+(``None``) and all samples count as LRS.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ConvergenceError, ExportError, MemliError, SimulatorError
+
+__all__ = ["TOLERANCES", "default_waveform", "compare", "verify", "Trace", "VerifyReport",
+           "run_memli", "run_ngspice", "run_vacask", "random_draws", "batch_converge"]
+
+#: acceptance limits (issue 6): LRS 1 %, HRS 0.02 decade above 1 pA, SET/RESET 10 mV
+TOLERANCES = {"max_rel_err_lrs": 0.01, "max_abs_log10_err_hrs": 0.02, "dv_set": 0.010,
+              "dv_reset": 0.010}
+I_FLOOR_A = 1e-12
+V_FLOOR_V = 1e-3
+SETTLED_DECADES = 0.05
+MIN_ON_OFF = 10.0
+
+
+def default_waveform(model):
+    """The verification stimulus of a model (triangle sweeps through both switchings).
+
+    li_filament: -0.25 V .. +0.25 V, 3 cycles at 1 V/s, 2 mV points (SET near -0.12 V,
+    RESET near +0.1 V for the tip cards).  Other models: a +-1 V sine, 3 cycles at
+    1 Hz, 400 points per cycle, unless listed here.
+    """
+    from .sim import Waveform
+    name = getattr(model, "name", model)
+    if name == "li_filament":
+        return Waveform.triangle(-0.25, 0.25, 3, rate_v_per_s=1.0, dv_v=2e-3)
+    spec = _WAVEFORMS.get(name)
+    if spec is not None:
+        kind, args = spec
+        return getattr(Waveform, kind)(*args)
+    return Waveform.sine(1.0, 1.0, 3, points_per_cycle=400)
+
+
+#: model name -> (Waveform constructor, args) for models with other operating ranges
+_WAVEFORMS: dict = {}
+
+
+@dataclass
+class Trace:
+    """One simulator's run: time, source voltage and device current, all on its own grid."""
+
+    name: str
+    t: np.ndarray = None
+    v: np.ndarray = None
+    i: np.ndarray = None
+    converged: bool = True
+    error: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class VerifyReport:
+    card: object
+    waveform: object
+    ref: Trace
+    traces: dict
+    metrics: dict
+    passed: bool
+    tolerances: dict
+
+    def summary(self) -> dict:
+        """The JSON summary of ``memli verify --json``."""
+        out = {k: dict(v) for k, v in self.metrics.items()}
+        out["passed"] = bool(self.passed)
+        return out
+
+
+# ---------------------------------------------------------------- simulator runs
+def _card(obj):
+    from .cards import Card, default_card, load_card
+    from .models.base import Model
+    if isinstance(obj, Card):
+        return obj
+    if isinstance(obj, Model):
+        return default_card(obj)
+    return load_card(obj)
+
+
+def _max_step(wf) -> float:
+    return float(np.min(np.diff(wf.t_s)))
+
+
+def run_memli(card, wf, rtol: float = 1e-6) -> Trace:
+    """memli's device simulator (tight rtol: it is the reference)."""
+    from .sim import simulate
+    res = simulate(card, wf, rtol=rtol)
+    return Trace("memli", np.asarray(res.t), np.asarray(res.v_source), np.asarray(res.i),
+                 extra={"x": np.asarray(res.x), "cycle": np.asarray(wf.cycle)})
+
+
+def _spice_rows(card, params_list, wf):
+    from .codegen.spice import instance_line, subckt_text
+    from .simulators.ngspice import pwl_source
+    body = subckt_text(card).splitlines()
+    body += pwl_source("src", "a", "0", wf.t_s, wf.v_v)
+    for k, pv in enumerate(params_list):
+        body.append(f"Vm{k} a n{k} 0")
+        body.append(instance_line(f"d{k}", f"n{k}", "0", card, **pv))
+    return body
+
+
+def run_ngspice(card, wf, params_list=None, options=None) -> list[Trace]:
+    """Run ``len(params_list)`` instances (per-instance parameter dicts) in one deck."""
+    from .simulators import ngspice
+    params_list = params_list if params_list is not None else [{}]
+    deck = ngspice.transient_deck(f"memli verify {card.name}", _spice_rows(card, params_list, wf),
+                                  float(wf.t_s[-1]), _max_step(wf), options)
+    try:
+        r = ngspice.run_transient(deck)
+    except ConvergenceError as e:
+        return [Trace("ngspice", converged=False, error=str(e)) for _ in params_list]
+    return [Trace("ngspice", r["time"], r["a"], r[f"vm{k}#branch"],
+                  extra={s: r.get(f"xd{k}.xs_{s}") for s in card.model.state_names})
+            for k in range(len(params_list))]
+
+
+def _osdi(model):
+    from .codegen.verilog_a import module_text
+    from .simulators.openvaf import compile_va
+    from .cards import default_card
+    # one compile per model: the card enters through the model line (runtime values)
+    return compile_va(module_text(default_card(model)), f"memli_{model.name}")
+
+
+def run_vacask(card, wf, params_list=None, options=None) -> list[Trace]:
+    """Run instances in one VACASK netlist; model parameters on one model line each."""
+    from .codegen._export import num
+    from .codegen.verilog_a import model_line
+    from .simulators import vacask
+    params_list = params_list if params_list is not None else [{}]
+    m = card.model
+    osdi = _osdi(m)
+    body = vacask.pwl_source("vsrc", "a", "0", wf.t_s, wf.v_v)
+    for k, pv in enumerate(params_list):
+        c = card.with_values(**{kk: vv for kk, vv in pv.items() if kk in m.params})
+        body.append(model_line(c, f"mod{k}"))
+        inst = {kk: c.values[kk] for kk, p in m.params.items() if p.instance}
+        inst.update({kk: vv for kk, vv in pv.items() if kk not in m.params})
+        kv = " ".join(f"{kk}={num(vv)}" for kk, vv in inst.items())
+        body.append(f"vm{k} (a n{k}) vsource dc=0")
+        body.append(f"d{k} (n{k} 0) mod{k} {kv}".rstrip())
+    net = vacask.netlist(f"memli verify {card.name}", [osdi], body, float(wf.t_s[-1]),
+                         _max_step(wf), options)
+    try:
+        r = vacask.run(net, {osdi.name: osdi})["tran1"]
+    except ConvergenceError as e:
+        return [Trace("vacask", converged=False, error=str(e)) for _ in params_list]
+    return [Trace("vacask", r["time"], r["a"], r[f"vm{k}:flow(br)"],
+                  extra={s: r.get(f"d{k}:xs_{s}") for s in m.state_names})
+            for k in range(len(params_list))]
+
+
+# ---------------------------------------------------------------- metrics
+def _log_g(v, i):
+    v = np.asarray(v, float)
+    i = np.asarray(i, float)
+    ok = np.abs(v) >= V_FLOOR_V
+    g = np.full(v.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g[ok] = np.log10(np.maximum(np.abs(i[ok] / v[ok]), 1e-300))
+    return g
+
+
+def _cycles_of(t, ref_t, ref_cycle):
+    idx = np.clip(np.searchsorted(ref_t, t, side="right") - 1, 0, len(ref_t) - 1)
+    return np.asarray(ref_cycle)[idx]
+
+
+def _crossings(t, v, i, cycle, mids, n_cycles):
+    """Per cycle c: source voltage at the first upward / downward crossing of mids[c]."""
+    lg = _log_g(v, i)
+    up = [None] * n_cycles
+    down = [None] * n_cycles
+    idx = np.nonzero(np.isfinite(lg))[0]
+    for a, b in zip(idx[:-1], idx[1:]):
+        if b != a + 1 and abs(v[b] - v[a]) > 4 * V_FLOOR_V:
+            continue
+        c = max(int(cycle[b]), 0)
+        if c >= n_cycles or mids[c] is None:
+            continue
+        la, lb = lg[a] - mids[c], lg[b] - mids[c]
+        if la < 0 <= lb or la >= 0 > lb:
+            w = la / (la - lb) if la != lb else 0.0
+            vc = float(v[a] + w * (v[b] - v[a]))
+            store = up if lb >= 0 else down
+            if store[c] is None:
+                store[c] = vc
+    return up, down
+
+
+def _dv(ref, sim):
+    diffs = []
+    for a, b in zip(ref, sim):
+        if a is None and b is None:
+            continue
+        if a is None or b is None:
+            return math.inf
+        diffs.append(abs(a - b))
+    return max(diffs) if diffs else None
+
+
+def compare(ref: Trace, sim: Trace, cycle=None) -> dict:
+    """Metrics of ``sim`` against the reference ``ref`` (see the module docstring)."""
+    out = {"max_rel_err_lrs": None, "max_abs_log10_err_hrs": None, "dv_set": None,
+           "dv_reset": None, "converged": bool(sim.converged)}
+    if not sim.converged:
+        return out
+    cycle = np.zeros(len(ref.t), int) if cycle is None else np.asarray(cycle)
+    i_s = np.interp(ref.t, sim.t, sim.i)
+    lg = _log_g(ref.v, ref.i)
+    fin = np.isfinite(lg)
+    if not fin.any():
+        return out
+    n_c = int(max(cycle.max(), 0)) + 1
+    # per cycle: mid-conductance (log) and whether the cycle switches
+    lg_mid = np.full(len(lg), np.nan)
+    sw = np.zeros(len(lg), bool)
+    mids = [None] * n_c
+    for c in range(n_c):
+        sel = (np.maximum(cycle, 0) == c) & fin
+        if not sel.any():
+            continue
+        lo, hi = np.min(lg[sel]), np.max(lg[sel])
+        mids[c] = 0.5 * (lo + hi)
+        lg_mid[np.maximum(cycle, 0) == c] = mids[c]
+        sw[np.maximum(cycle, 0) == c] = hi - lo >= math.log10(MIN_ON_OFF)
+    # settled samples: no switching event between neighbours
+    jump = np.zeros(len(lg), bool)
+    d = np.abs(np.diff(lg))
+    big = np.where(np.isfinite(d), d > SETTLED_DECADES, False)
+    jump[:-1] |= big
+    jump[1:] |= big
+    wide = jump.copy()
+    wide[1:] |= jump[:-1]
+    wide[:-1] |= jump[1:]
+    settled = fin & ~wide
+    with np.errstate(invalid="ignore"):
+        lrs = settled & (~sw | (lg >= lg_mid))
+        hrs = settled & sw & (lg < lg_mid) & (np.abs(ref.i) > I_FLOOR_A)
+    if lrs.any():
+        out["max_rel_err_lrs"] = float(np.max(np.abs(i_s[lrs] - ref.i[lrs])
+                                              / np.abs(ref.i[lrs])))
+    if hrs.any():
+        with np.errstate(divide="ignore"):
+            err = np.abs(np.log10(np.abs(i_s[hrs])) - np.log10(np.abs(ref.i[hrs])))
+        err[~np.isfinite(err)] = np.inf
+        out["max_abs_log10_err_hrs"] = float(np.max(err))
+    if sw.any():
+        ru, rd = _crossings(ref.t, ref.v, ref.i, cycle, mids, n_c)
+        su, sd = _crossings(sim.t, sim.v, sim.i, _cycles_of(sim.t, ref.t, cycle), mids, n_c)
+        out["dv_set"] = _dv(ru, su)
+        out["dv_reset"] = _dv(rd, sd)
+    return out
+
+
+def _passes(metrics: dict, tol: dict) -> bool:
+    if not metrics.get("converged"):
+        return False
+    for k, lim in tol.items():
+        val = metrics.get(k)
+        if val is not None and not val <= lim:
+            return False
+    return True
+
+
+def verify(card_or_model, waveform=None, tolerances=None, simulators=("ngspice", "vacask"),
+           plot=None) -> VerifyReport:
+    """Run the three simulations of one card and compare them.
+
+    Parameters
+    ----------
+    card_or_model : Card, Model or str
+        A card (or bundled card name/path), or a bare Model (its default card).
+    waveform : memli.sim.Waveform, optional
+        Default :func:`default_waveform`.
+    tolerances : dict, optional
+        Overrides of :data:`TOLERANCES`.
+    plot : path, optional
+        Write an overlay plot (I-V, log |I| and current vs time) there.
+
+    Returns
+    -------
+    VerifyReport
+        ``report.summary()`` is the JSON of ``memli verify --json``.
+    """
+    card = _card(card_or_model)
+    wf = waveform if waveform is not None else default_waveform(card.model)
+    tol = {**TOLERANCES, **(tolerances or {})}
+    ref = run_memli(card, wf)
+    traces, metrics = {}, {}
+    runners = {"ngspice": run_ngspice, "vacask": run_vacask}
+    for name in simulators:
+        tr = runners[name](card, wf)[0]
+        traces[name] = tr
+        metrics[name] = compare(ref, tr, wf.cycle)
+    passed = all(_passes(metrics[n], tol) for n in simulators)
+    rep = VerifyReport(card, wf, ref, traces, metrics, passed, tol)
+    if plot:
+        plot_overlay(rep, plot)
+    return rep
+
+
+def plot_overlay(rep: VerifyReport, path) -> None:
+    """Overlay of the three runs: I-V (linear), |I|-V (log) and I(t)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 3, figsize=(13, 4))
+    styles = {"memli": dict(color="k", lw=2.5, alpha=0.5), "ngspice": dict(color="C0", lw=1),
+              "vacask": dict(color="C3", lw=1, ls="--")}
+    for name, tr in [("memli", rep.ref)] + list(rep.traces.items()):
+        if tr.t is None:
+            continue
+        st = styles.get(name, {})
+        ax[0].plot(tr.v, tr.i, label=name, **st)
+        ax[1].semilogy(tr.v, np.abs(tr.i) + 1e-18, **st)
+        ax[2].plot(tr.t, tr.i, **st)
+    ax[0].set(xlabel="V (V)", ylabel="I (A)", title=f"{rep.card.name}: I-V")
+    ax[1].set(xlabel="V (V)", ylabel="|I| (A)", title="log |I|")
+    ax[2].set(xlabel="t (s)", ylabel="I (A)", title="current vs time")
+    ax[0].legend()
+    fig.suptitle("memli verify: " + ("passed" if rep.passed else "FAILED"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- random draws
+def random_draws(model, n: int, seed: int = 0) -> list[dict]:
+    """``n`` parameter sets drawn uniformly within the declared bounds (log-uniform for
+    ``Param.log``), every parameter including instance ones."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        d = {}
+        for k, p in model.params.items():
+            lo, hi = p.bounds
+            if p.log and lo > 0:
+                d[k] = float(np.exp(rng.uniform(math.log(lo), math.log(hi))))
+            else:
+                d[k] = float(rng.uniform(lo, hi))
+        out.append(d)
+    return out
+
+
+def batch_converge(model, draws, waveform=None, simulator="vacask") -> list[bool]:
+    """Whether each draw's sweep converges (one deck/netlist for all; failing batches are
+    split in halves until each failing draw is isolated)."""
+    from .cards import default_card
+    card = default_card(model)
+    wf = waveform if waveform is not None else default_waveform(model)
+    run = {"ngspice": run_ngspice, "vacask": run_vacask}[simulator]
+
+    def go(idx):
+        if not idx:
+            return {}
+        trs = run(card, wf, [draws[k] for k in idx])
+        if all(t.converged for t in trs):
+            return {k: bool(np.all(np.isfinite(t.i))) for k, t in zip(idx, trs)}
+        if len(idx) == 1:
+            return {idx[0]: False}
+        h = len(idx) // 2
+        return {**go(idx[:h]), **go(idx[h:])}
+
+    res = go(list(range(len(draws))))
+    return [res[k] for k in range(len(draws))]
