@@ -1,0 +1,156 @@
+"""Li-filament cards for any electrode area and placement, from the LLZO physics.
+
+:func:`llzo_card` starts from the bundled ``llzo_tip`` card (same model, same values
+for everything that is not area or placement) and sets, with provenance kind
+``derived`` and the formula:
+
+- ``area_m2``: the working-electrode area;
+- ``gb_distance_m``: from the microstructure: 0 for ``site="gb"``; for ``site="gi"``
+  the median distance from the electrode edge to the nearest GB over drops that keep
+  the electrode beyond the GB reach (``zone_range + 5 zone_width``); for
+  ``site="random"`` one seeded drop, ``max(0, d(x) - sqrt(A/pi))``;
+- ``variability``: normal spreads of ``v_set_gb_v`` and ``v_set_gi_v`` from the
+  weakest-flaw statistics at this area (:mod:`memli.physics.electrode_mc`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import MemliError
+from .electrode_mc import center_distances, radius_m
+from .microstructure import Polycrystal, make_polycrystal
+from .trigger import TriggerModel, default_trigger_model, truncated_normal_min
+
+SITES = ("gb", "gi", "random")
+
+
+def base_llzo_card():
+    """The bundled ``llzo_tip`` card, or the model defaults if it is not installed."""
+    from ..cards import default_card, load_card
+    from ..errors import CardError
+    from ..models.base import get_model
+    try:
+        return load_card("llzo_tip")
+    except CardError:
+        return default_card(get_model("li_filament"))
+
+
+def threshold_spreads(model: TriggerModel, area_m2: float, poly: Polycrystal,
+                      n: int = 4000, seed: int | None = 0) -> dict:
+    """Mean and standard deviation (V) of the trigger bias of an electrode of
+    ``area_m2`` that covers a GB (``gb``) or sits in a grain interior (``gi``)."""
+    rng = np.random.default_rng(seed)
+    sp = model.flaw_spacing_m
+    n_gb = 1.0 + math.floor(poly.gb_length_per_area_per_m() * area_m2 / sp)
+    v_gb = model.bias_v(0.0, truncated_normal_min(n_gb, rng.uniform(size=n), model.z_max))
+    n_gi = 1.0 + area_m2 / sp ** 2
+    far = 1e3 * (model.zone_range_m + model.potential_width_m)
+    v_gi = model.bias_v(far, truncated_normal_min(n_gi, rng.uniform(size=n), model.z_max))
+    return {"gb": {"mean_v": float(v_gb.mean()), "sd_v": float(v_gb.std(ddof=1)),
+                   "n_flaws": n_gb},
+            "gi": {"mean_v": float(v_gi.mean()), "sd_v": float(v_gi.std(ddof=1)),
+                   "n_flaws": n_gi}}
+
+
+def placement_distance_m(poly: Polycrystal, model: TriggerModel, area_m2: float, site: str,
+                         seed: int | None = 0, n: int = 20000) -> tuple[float, dict]:
+    """``gb_distance_m`` for an electrode of ``area_m2`` at ``site`` (see module doc)."""
+    if site not in SITES:
+        raise MemliError(f"site: {site!r}; expected one of {list(SITES)}.")
+    r = float(radius_m(area_m2))
+    if site == "gb":
+        return 0.0, {"formula": "0: the electrode covers a grain boundary"}
+    if site == "random":
+        x = poly.random_points_m(1, seed)
+        d = float(poly.distance_to_gb_m(x)[0])
+        return max(0.0, d - r), {
+            "formula": "max(0, d(x) - sqrt(A/pi)); d(x) = distance of a random drop "
+                       "centre x to the nearest GB",
+            "drop_center_m": [float(v) for v in x[0]], "center_distance_m": d}
+    d_c = center_distances(poly, n, seed)
+    reach = model.zone_range_m + 5 * model.zone_width_m
+    ok = d_c - r > reach
+    if not ok.any():
+        raise MemliError(
+            f"--site gi: an electrode of area {area_m2:g} m^2 (radius {r * 1e6:.3g} um) "
+            f"cannot sit {reach * 1e9:.0f} nm clear of every GB on grains of "
+            f"{poly.grain_size_m * 1e6:.3g} um (0 of {n} random drops); use --site gb or "
+            "--site random.")
+    return float(np.median(d_c[ok] - r)), {
+        "formula": "median over random drops with d(x) - sqrt(A/pi) > zone_range + "
+                   "5 zone_width of d(x) - sqrt(A/pi)",
+        "p_interior": float(ok.mean())}
+
+
+def llzo_card(area_m2: float, site: str = "random", seed: int | None = 0,
+              grain_size_m: float = 10e-6, name: str | None = None,
+              poly: Polycrystal | None = None, model: TriggerModel | None = None,
+              n: int = 4000):
+    """A ``li_filament`` card for an electrode of ``area_m2`` at ``site``.
+
+    Parameters
+    ----------
+    area_m2 : float
+        Working-electrode area, m^2 (tip 30e-18, W probe 1e-11, 200 um pad 4e-8,
+        full face 1.12e-4).
+    site : {"gb", "gi", "random"}
+        Placement: on a GB, in a grain interior, or a random (seeded) drop.
+    seed : int or None
+        Seed of the microstructure and of the drop.
+    grain_size_m : float
+        Mean grain size of the polycrystal, m.
+
+    Returns
+    -------
+    (Card, dict)
+        The card and a summary (``gb_distance_m``, spreads, placement details).
+
+    Examples
+    --------
+    >>> card, info = llzo_card(30e-18, site="gb")
+    >>> card.values["gb_distance_m"], card.model.name
+    (0.0, 'li_filament')
+    """
+    a = float(area_m2)
+    if not (math.isfinite(a) and 1e-20 <= a <= 1e-2):
+        raise MemliError(f"--area: {area_m2!r}; expected an electrode area in m^2 within "
+                         "[1e-20, 1e-2] (tip 30e-18, full face 1.12e-4).")
+    poly = poly or make_polycrystal(grain_size_m, seed=seed)
+    model = model or default_trigger_model()
+    base = base_llzo_card()
+    d_gb, place = placement_distance_m(poly, model, a, site, seed)
+    spreads = threshold_spreads(model, a, poly, n=n, seed=seed)
+    card = base.with_values(name=name or f"llzo_{site}_{a:.3g}".replace("+", ""),
+                            area_m2=a, gb_distance_m=d_gb)
+    card.meta = {k: dict(v) for k, v in card.meta.items()}
+    card.meta.setdefault("area_m2", {})["provenance"] = {
+        "kind": "derived", "formula": "A = working-electrode area given by the user "
+        "(tip: Hertz A = pi (3 P r / (4 E*))^(2/3), memli.physics.contact)",
+        "ref": "lu_yang"}
+    card.meta.setdefault("gb_distance_m", {})["provenance"] = {
+        "kind": "derived", "formula": place["formula"],
+        "where": f"Voronoi polycrystal, grain size {poly.grain_size_m:g} m, "
+                 f"{poly.n_grains} grains, seed {poly.seed}, site {site}"}
+    card.variability = {
+        "v_set_gb_v": {"dist": "normal", "sd": spreads["gb"]["sd_v"],
+                       "note": f"weakest of {spreads['gb']['n_flaws']:.3g} GB flaws; "
+                               f"Monte Carlo mean {spreads['gb']['mean_v']:.4g} V"},
+        "v_set_gi_v": {"dist": "normal", "sd": spreads["gi"]["sd_v"],
+                       "note": f"weakest of {spreads['gi']['n_flaws']:.3g} interior flaws; "
+                               f"Monte Carlo mean {spreads['gi']['mean_v']:.4g} V"},
+    }
+    card.generated = False
+    card.path = None
+    card.description = (f"Li | LLZO | WE of area {a:.4g} m^2, site {site} "
+                        f"(gb_distance {d_gb:.4g} m); derived by memli.physics from "
+                        f"card {base.name!r}.")
+    card.extra = dict(card.extra)
+    card.extra["derived_from"] = {
+        "card": base.name, "card_hash": base.hash(), "site": site, "seed": seed,
+        "grain_size_m": poly.grain_size_m, "tool": "memli.physics.card.llzo_card"}
+    info = {"name": card.name, "area_m2": a, "site": site, "seed": seed,
+            "gb_distance_m": d_gb, "placement": place, "spreads": spreads,
+            "base_card": base.name}
+    return card, info
