@@ -23,7 +23,6 @@ import math
 
 import numpy as np
 import sympy as sp
-from scipy.special import expit
 
 #: limexp is exp(z) up to this argument and linear beyond it
 LIMEXP_Z = 40.0
@@ -113,7 +112,9 @@ def smooth_clip(z, lo, hi, width):
 
 # ---------------------------------------------------------------- numpy versions
 def np_logistic(z):
-    return expit(z)
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def np_softplus(z):

@@ -27,10 +27,34 @@ _DP = ctypes.POINTER(ctypes.c_double)
 _IP = ctypes.POINTER(ctypes.c_int)
 
 
+def _model_key(model: Model) -> str:
+    """Cheap fingerprint of everything the generated C depends on."""
+    import hashlib
+    import sympy as sp
+    from ..models import smooth
+    parts = [sp.srepr(model.current), *map(sp.srepr, model.rates), repr(model.param_names),
+             repr([(s.name, s.bounds) for s in model.states]), smooth.C_IMPL,
+             (Path(__file__).parent / "integrator.c").read_text(),
+             Path(model_c_source.__code__.co_filename).read_text()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
 @lru_cache(maxsize=None)
 def _runner(model: Model):
-    src = model_c_source(model) + "\n" + (Path(__file__).parent / "integrator.c").read_text()
-    lib = load_library(src, f"memli_{model.name}")
+    from ..codegen.c_ import cache_dir, _load
+    key = _model_key(model)
+    cached = cache_dir() / f"memli_{model.name}_k{key}.so"
+    if cached.exists():
+        lib = _load(str(cached))
+    else:
+        src = model_c_source(model) + "\n" + (Path(__file__).parent / "integrator.c").read_text()
+        built = load_library(src, f"memli_{model.name}")
+        import os
+        import shutil
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(built._name, tmp)
+        os.replace(tmp, cached)
+        lib = built
     fn = lib.memli_run
     fn.restype = ctypes.c_int
     fn.argtypes = [ctypes.c_int, _DP, _DP, _DP, _DP, ctypes.c_double, ctypes.c_double,

@@ -1,0 +1,73 @@
+"""Card loading: every problem reported with file and field; atomic writes; round trip."""
+import json
+
+import pytest
+
+from memli.cards import bundled_cards, card_from_dict, load_card
+from memli.errors import CardError
+
+
+def test_bundled_llzo_cards_present():
+    names = set(bundled_cards())
+    assert {"llzo_tip", "llzo_w_probe", "llzo_pad_200um", "llzo_pad_500um",
+            "llzo_full_face"} <= names
+
+
+@pytest.mark.parametrize("name", sorted(bundled_cards()))
+def test_every_bundled_card_loads_with_provenance(name):
+    c = load_card(name)
+    for k in c.model.params:
+        assert c.provenance(k)["kind"] in ("paper", "fit", "derived", "assumed", "generated")
+    for k, entry in c.meta.items():
+        if entry.get("provenance", {}).get("kind") == "paper":
+            assert entry["provenance"].get("ref") and entry["provenance"].get("where")
+
+
+def test_unknown_card_suggests_near_match():
+    with pytest.raises(CardError, match=r"Best matches are \['llzo_tip'"):
+        load_card("llzo_tpi")
+
+
+def test_all_problems_listed_with_field_paths(tmp_path):
+    d = json.loads(load_card("llzo_tip").path.read_text())
+    d["parameters"]["r_on_ohm"]["unit"] = "kohm"
+    d["parameters"]["l_m"]["value"] = -1
+    d["parameters"]["r_onn_ohm"] = {"value": 1.0}
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps(d))
+    with pytest.raises(CardError) as e:
+        load_card(f)
+    msg = str(e.value)
+    assert "parameters.r_on_ohm.unit: 'kohm'; expected 'ohm'" in msg
+    assert "parameters.l_m.value: -1 outside bounds" in msg
+    assert "r_onn_ohm: not a parameter" in msg and "r_on_ohm" in msg
+    assert str(f) in msg
+
+
+def test_invalid_json_names_line(tmp_path):
+    f = tmp_path / "broken.json"
+    f.write_text('{\n "schema": "memli.card/1",\n "model": \n}')
+    with pytest.raises(CardError, match=r"broken.json:4: invalid JSON"):
+        load_card(f)
+
+
+def test_round_trip_and_atomic_save(tmp_path):
+    c = load_card("llzo_tip")
+    c2 = card_from_dict(c.to_dict())
+    assert c2.values == c.values and c2.variability == c.variability
+    out = c.save(tmp_path / "tip.json")
+    assert load_card(out).values == c.values
+    with pytest.raises(CardError, match="exists; pass force=True"):
+        c.save(out)
+    assert [p.name for p in tmp_path.iterdir()] == ["tip.json"]    # no temp files left
+
+
+def test_sample_respects_bounds_and_spread():
+    c = load_card("llzo_tip")
+    s = c.sample(2000, rng=0)
+    i = c.model.param_names.index("v_set_cycled_v")
+    # card: sd 0.01 V; 2000 draws give the sd to ~3 %
+    assert s[i].std() == pytest.approx(0.01, rel=0.1)
+    lo, hi = c.model.params["v_set_cycled_v"].bounds
+    assert s[i].min() >= lo and s[i].max() <= hi
+    assert (c.sample(3, rng=0, scale=0) == c.vector[:, None]).all()
