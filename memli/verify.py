@@ -49,8 +49,10 @@ def default_waveform(model):
     """The verification stimulus of a model (triangle sweeps through both switchings).
 
     li_filament: -0.25 V .. +0.25 V, 3 cycles at 1 V/s, 2 mV points (SET near -0.12 V,
-    RESET near +0.1 V for the tip cards).  Other models: a +-1 V sine, 3 cycles at
-    1 Hz, 400 points per cycle, unless listed here.
+    RESET near +0.1 V for the tip cards).  linear_drift: +-1 V sine at 1 Hz; mms: +-0.5 V
+    at 10 Hz; vteam: +-1 V at 10 Hz; yakopcic: +-1 V at 100 Hz (3 cycles, 400 points per
+    cycle; the stimuli the bundled cards describe).  Any other model (e.g. one defined in
+    a test file): a +-1 V sine at 1 Hz.
     """
     from .sim import Waveform
     name = getattr(model, "name", model)
@@ -63,8 +65,14 @@ def default_waveform(model):
     return Waveform.sine(1.0, 1.0, 3, points_per_cycle=400)
 
 
-#: model name -> (Waveform constructor, args) for models with other operating ranges
-_WAVEFORMS: dict = {}
+#: model name -> (Waveform constructor, args): the stimuli the bundled cards are meant
+#: for (see their descriptions), 3 cycles each
+_WAVEFORMS: dict = {
+    "linear_drift": ("sine", (1.0, 1.0, 3)),
+    "mms": ("sine", (0.5, 10.0, 3)),
+    "vteam": ("sine", (1.0, 10.0, 3)),
+    "yakopcic": ("sine", (1.0, 100.0, 3)),
+}
 
 
 @dataclass
@@ -189,7 +197,8 @@ def _log_g(v, i):
     ok = np.abs(v) >= V_FLOOR_V
     g = np.full(v.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        g[ok] = np.log10(np.maximum(np.abs(i[ok] / v[ok]), 1e-300))
+        # currents below the 1 pA comparison floor count as 1 pA
+        g[ok] = np.log10(np.maximum(np.abs(i[ok]), I_FLOOR_A) / np.abs(v[ok]))
     return g
 
 

@@ -114,7 +114,7 @@ def subckt_text(model_or_card, name: str | None = None, card=None) -> str:
         out.append(f"* state {s.name}: V(xs_{s.name}) = {s.name}/{num(sc)}; "
                    f"d{s.name}/dt = rate (time > 0), held at {ini} at time = 0")
         out += _wrap(f"b_{s.name} 0 xs_{s.name} I =",
-                     f"u(time)*{rate} - (1-u(time))*(V(xs_{s.name})-{ini_n})")
+                     f"(time > 0) ? {rate} : ({ini_n}-V(xs_{s.name}))")
         out.append(f"c_{s.name} xs_{s.name} 0 1 IC={{{ini_n}}}")
         out.append(f"r_{s.name} xs_{s.name} 0 1e12")
     out.append(f".ends {name}")
