@@ -154,6 +154,16 @@ def detect_noise_floor(v, i, zero_frac: float = 0.05):
     v = np.asarray(v, float)
     i = np.abs(np.asarray(i, float))
     vmax = float(np.abs(v).max()) or 1.0
+    at_zero = i[np.abs(v) <= 1e-9 * vmax]
+    zero_floor = 0.0
+    if at_zero.size >= 3:
+        # at exactly 0 V a passive device carries no current: what is read there is noise
+        # (median |N(0, s)| = 0.674 s, so twice the median is about 1.35 s)
+        zero_floor = 2.0 * float(np.median(at_zero))
+    return max(_floor_from_sweep(v, i, zero_frac, vmax), zero_floor)
+
+
+def _floor_from_sweep(v, i, zero_frac, vmax):
     sel = np.abs(v) > zero_frac * vmax
     a = i[sel]
     av = np.abs(v[sel])

@@ -82,6 +82,7 @@ def generate(card="llzo_tip", cycles: int = 20, vmin_v: float = -0.25, vmax_v: f
              compliance_a: float | None = 1e-3, floor_a: float = 1e-12,
              noise_rel: float = 0.02, quantum_a: float | None = None,
              variability: float = 1.0, seed: int = 0, params: dict | None = None,
+             r_series_ohm: float | None = None, rtol: float = 1e-6,
              progress=None) -> Generated:
     """Simulate ``cycles`` triangular cycles of ``card`` and add measurement effects.
 
@@ -111,6 +112,8 @@ def generate(card="llzo_tip", cycles: int = 20, vmin_v: float = -0.25, vmax_v: f
         Random seed (the same seed gives the same file).
     params : dict, optional
         Parameter overrides applied to the card first.
+    r_series_ohm : float, optional
+        Series resistance of the setup, ohm (default 10 ohm with compliance, else 0).
     """
     from ..sim import Waveform, simulate
     card = load_card(card)
@@ -124,21 +127,32 @@ def generate(card="llzo_tip", cycles: int = 20, vmin_v: float = -0.25, vmax_v: f
     x0 = None
     ts, vs, is_, cs = [], [], [], []
     t0 = 0.0
-    for k in range(cycles):
-        ck = card.with_values(**{n: float(pv[j, k]) for j, n in enumerate(names)})
-        w = Waveform.pwl(tc + 1e-12, vc)  # strictly positive start keeps t increasing
-        res = simulate(ck, w, x0=x0, compliance_a=compliance_a)
-        x0 = res.final_state()
-        ts.append(tc + t0)
-        vs.append(vc)
-        is_.append(res.i)
-        cs.append(np.full(tc.size, k))
-        t0 += tc[-1] + (tc[1] - tc[0])
-        if progress:
-            progress(k + 1, cycles)
-    t = np.concatenate(ts)
-    v = np.concatenate(vs)
-    i_true = np.concatenate(is_)
+    rs = r_series_ohm if r_series_ohm is not None else (10.0 if compliance_a else 0.0)
+    period = tc[-1] + (tc[1] - tc[0])
+    if not variability:
+        # identical cycles: one run over the whole record (as a fit will simulate it)
+        t = np.concatenate([tc + k * period for k in range(cycles)])
+        v = np.tile(vc, cycles)
+        res = simulate(card, Waveform.pwl(t, v), compliance_a=compliance_a, r_series_ohm=rs,
+                       rtol=rtol)
+        i_true = res.i
+        cs = [np.full(tc.size, k) for k in range(cycles)]
+    else:
+        for k in range(cycles):
+            ck = card.with_values(**{n: float(pv[j, k]) for j, n in enumerate(names)})
+            res = simulate(ck, Waveform.pwl(tc, vc), x0=x0, compliance_a=compliance_a,
+                           r_series_ohm=rs, rtol=rtol)
+            x0 = res.final_state()
+            ts.append(tc + t0)
+            vs.append(vc)
+            is_.append(res.i)
+            cs.append(np.full(tc.size, k))
+            t0 += period
+            if progress:
+                progress(k + 1, cycles)
+        t = np.concatenate(ts)
+        v = np.concatenate(vs)
+        i_true = np.concatenate(is_)
     i = i_true.copy()
     if compliance_a:
         i = np.clip(i, -compliance_a, compliance_a)
@@ -154,7 +168,7 @@ def generate(card="llzo_tip", cycles: int = 20, vmin_v: float = -0.25, vmax_v: f
                 f"{rate_v_per_s:g} V/s, steps {dv_set_v:g} / {dv_reset_v:g} V",
                 "compliance_a": compliance_a, "noise_floor_a": floor_a,
                 "noise_rel": noise_rel, "quantum_a": quantum_a,
-                "variability_scale": variability, "seed": seed}
+                "r_series_ohm": rs, "variability_scale": variability, "seed": seed}
     return Generated(t, v, i, np.concatenate(cs), i_true, gen_card, pv, settings)
 
 

@@ -1,0 +1,2 @@
+"""Fitting memli models to I-V data: global and per-cycle fits with uncertainties."""
+from .core import FitData, FitResult, ParamResult, fit, fit_per_cycle, goodness  # noqa: F401
