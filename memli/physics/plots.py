@@ -77,8 +77,11 @@ def grain_map(poly, window_m: float | None = None, n_px: int = 300):
     ext = r["extent_m"]
     axes[0].imshow((r["labels"] * 0.6180339887) % 1.0, origin="lower", extent=ext,
                    cmap="tab20")
-    for s in poly.gb_segments_m():
-        axes[0].plot(s[:, 0], s[:, 1], "k-", lw=0.6)
+    from matplotlib.collections import LineCollection
+    seg = poly.gb_segments_m()
+    near = (seg.min(axis=1) < w + poly.grain_size_m).all(axis=1) & \
+        (seg.max(axis=1) > -poly.grain_size_m).all(axis=1)
+    axes[0].add_collection(LineCollection(seg[near], colors="k", linewidths=0.6))
     axes[0].set_xlim(ext[0], ext[1])
     axes[0].set_ylim(ext[2], ext[3])
     axes[0].set_title(f"Voronoi grains (mean size {poly.grain_size_m * 1e6:g} µm)")
