@@ -1,0 +1,285 @@
+"""Writing a crossbar: bias schemes, half-select disturb, sneak paths, pulse programming.
+
+Bias schemes for writing cell ``(r, c)`` with ``v_write`` (word line ``r`` at
+``v_write``, bit line ``c`` at 0 V):
+
+``"v/2"``       unselected word and bit lines at ``v_write / 2``: half-selected cells
+                (same row or column) see ``v_write / 2``, the others 0.
+``"v/3"``       unselected word lines at ``v_write / 3``, unselected bit lines at
+                ``2 v_write / 3``: every unselected cell sees ``v_write / 3`` in
+                magnitude.
+``"floating"``  unselected lines left open: sneak paths set their voltages.
+``"ground"``    unselected lines at 0 V.
+
+See e.g. A. Chen, IEEE TED 60 (2013) 1318 and J. Zhou et al., "Crossbar RRAM arrays:
+selector device requirements during write operation", IEEE TED 61 (2014) 1369.
+
+Transient programming (:func:`program`) integrates every cell's states by its own
+model rates, vectorised over cells: at each step the network is solved for the
+present states (Newton, :meth:`Crossbar.dc`), then the states advance by a
+linearly-implicit (Rosenbrock-Euler) step ``(I - h df/dx) dx = h f`` per cell; the
+step is shortened whenever any state would move by more than ``dx_max`` and states
+are kept within their declared bounds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import DataError, WaveformError
+from .crossbar import Crossbar, DCResult
+
+SCHEMES = ("v/2", "v/3", "floating", "ground")
+
+
+@dataclass
+class Drive:
+    """Terminal drive of the array for one pulse: voltages (V) and floating masks."""
+
+    v_wl: np.ndarray
+    v_bl: np.ndarray
+    wl_float: np.ndarray
+    bl_float: np.ndarray
+
+    def kwargs(self):
+        return dict(v_wl=self.v_wl, v_bl=self.v_bl, wl_float=self.wl_float,
+                    bl_float=self.bl_float)
+
+
+def scheme_drive(n: int, m: int, cell, v_write_v: float, scheme: str = "v/2") -> Drive:
+    """Line voltages that write ``cell = (row, col)`` with ``v_write_v`` (V)."""
+    r, c = cell
+    if not (0 <= r < n and 0 <= c < m):
+        raise DataError(f"cell {cell}: outside the {n} x {m} array")
+    s = scheme.lower()
+    if s not in SCHEMES:
+        raise DataError(f"scheme {scheme!r}; expected one of {list(SCHEMES)}")
+    v = float(v_write_v)
+    wl = np.zeros(n)
+    bl = np.zeros(m)
+    wf = np.zeros(n, bool)
+    bf = np.zeros(m, bool)
+    if s == "v/2":
+        wl[:] = v / 2
+        bl[:] = v / 2
+    elif s == "v/3":
+        wl[:] = v / 3
+        bl[:] = 2 * v / 3
+    elif s == "floating":
+        wf[:] = True
+        bf[:] = True
+        wf[r] = False
+        bf[c] = False
+    wl[r] = v
+    bl[c] = 0.0
+    return Drive(wl, bl, wf, bf)
+
+
+@dataclass
+class WriteReport:
+    """Voltages during a write.
+
+    ``v_selected_v``: across the selected cell; ``v_half_max_v``: largest magnitude on
+    half-selected cells (selected row or column); ``v_unselected_max_v``: largest on the
+    others; ``i_total_a``: current drawn from all drivers; ``i_selected_a``: through
+    the selected cell; ``i_sneak_a``: total minus selected.
+    """
+
+    dc: DCResult
+    v_selected_v: float
+    v_half_max_v: float
+    v_unselected_max_v: float
+    i_selected_a: float
+    i_total_a: float
+    i_sneak_a: float
+    scheme: str
+
+
+def write_bias(xb: Crossbar, cell, v_write_v: float, scheme: str = "v/2") -> WriteReport:
+    """DC voltages across the array while writing ``cell`` (no state change)."""
+    d = scheme_drive(xb.n, xb.m, cell, v_write_v, scheme)
+    dc = xb.dc(**d.kwargs())
+    r, c = cell
+    v = np.abs(dc.v_cell)
+    half = np.zeros_like(v, bool)
+    half[r, :] = True
+    half[:, c] = True
+    half[r, c] = False
+    others = ~half
+    others[r, c] = False
+    i_sel = float(dc.i_cell[r, c])
+    return WriteReport(dc, float(dc.v_cell[r, c]), float(v[half].max(initial=0.0)),
+                       float(v[others].max(initial=0.0)), i_sel, float(dc.i_in_a[r]),
+                       float(dc.i_in_a[r] - i_sel), scheme)
+
+
+def sneak_read(xb: Crossbar, cell, v_read_v: float, scheme: str = "floating") -> dict:
+    """Read one cell with the other lines biased by ``scheme``.
+
+    Returns {"i_sensed_a": current into the selected bit line's sense amplifier,
+    "i_cell_alone_a": the selected device alone at ``v_read_v`` (ideal wires, no
+    other cells), "i_sneak_a": their difference, "rel_error"}.
+    """
+    r, c = cell
+    d = scheme_drive(xb.n, xb.m, cell, v_read_v, scheme)
+    dc = xb.dc(**d.kwargs())
+    sub = Crossbar(xb.model, None if xb.params is None else xb.params[:, r:r + 1, c:c + 1],
+                   None if xb.model is None else xb.states[:, r:r + 1, c:c + 1],
+                   conductance=None if xb.g_fixed is None else xb.g_fixed[r:r + 1, c:c + 1],
+                   selector=xb.selector)
+    alone = float(sub.cell_law(np.full((1, 1), v_read_v))[0][0, 0])
+    sensed = float(dc.i_out_a[c])
+    return {"i_sensed_a": sensed, "i_cell_alone_a": alone, "i_sneak_a": sensed - alone,
+            "rel_error": (sensed - alone) / alone if alone else float("inf"), "dc": dc}
+
+
+# ------------------------------------------------------------------ transient
+@dataclass
+class Pulse:
+    """One segment of a pulse train: a drive held for ``width_s`` seconds."""
+
+    drive: Drive
+    width_s: float
+
+
+@dataclass
+class ProgramResult:
+    """States over a pulse train.
+
+    ``t_s`` (k,) step times; ``x_cells`` (k, n_states, n_rec) states of the recorded
+    cells; ``i_cells_a`` (k, n_rec) their currents; ``states_after`` (n_pulses,
+    n_states, n, m) full state after each pulse; ``steps``, ``newton``: counts.
+    """
+
+    t_s: np.ndarray
+    x_cells: np.ndarray
+    i_cells_a: np.ndarray
+    states_after: np.ndarray
+    cells: list
+    steps: int = 0
+    rejected: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def pulse_train(n: int, m: int, cell, v_write_v: float, width_s: float, count: int,
+                scheme: str = "v/2", gap_s: float = 0.0) -> list[Pulse]:
+    """``count`` write pulses on ``cell`` with ``scheme``, separated by ``gap_s`` at 0 V."""
+    if width_s <= 0 or count < 1:
+        raise WaveformError(f"pulse train: width {width_s} s, count {count}; expected "
+                            "width > 0 and count >= 1")
+    on = scheme_drive(n, m, cell, v_write_v, scheme)
+    off = scheme_drive(n, m, cell, 0.0, "ground")
+    out = []
+    for _ in range(count):
+        out.append(Pulse(on, width_s))
+        if gap_s > 0:
+            out.append(Pulse(off, gap_s))
+    return out
+
+
+def program(xb: Crossbar, pulses: list[Pulse], record=None, dx_max: float = 0.02,
+            h0_s: float | None = None, max_steps: int = 200000, progress=None,
+            rtol: float = 1e-12) -> ProgramResult:
+    """Apply a pulse train to ``xb`` (its ``states`` are updated in place).
+
+    Parameters
+    ----------
+    record : list of (row, col), optional
+        Cells whose states and currents are stored at every step.
+    dx_max : float
+        Largest change of any state (in its own units, states normalised to O(1))
+        allowed in one step.
+    progress : callable(fraction), optional
+
+    Returns
+    -------
+    ProgramResult
+    """
+    if xb.model is None or xb.model.n_states == 0:
+        raise DataError("program: the crossbar has no device states to evolve")
+    model = xb.model
+    num = model.numeric
+    lo = np.array([s.bounds[0] for s in model.states]).reshape(-1, 1, 1)
+    hi = np.array([s.bounds[1] for s in model.states]).reshape(-1, 1, 1)
+    record = list(record or [])
+    rr = np.array([c[0] for c in record], int)
+    cc = np.array([c[1] for c in record], int)
+    ts, xs, iss = [], [], []
+    after = []
+    t = 0.0
+    total = sum(p.width_s for p in pulses)
+    steps = rejected = 0
+    guess = None
+    ns = model.n_states
+    eye = np.eye(ns)
+    for p in pulses:
+        t_end = t + p.width_s
+        h = min(h0_s or p.width_s / 50, p.width_s)
+        while t < t_end * (1 - 1e-14):
+            h = min(h, t_end - t)
+            dc = xb.dc(**p.drive.kwargs(), x0=guess, rtol=rtol)
+            guess = (dc.w, dc.b)
+            vdev = dc.v_dev if dc.v_dev is not None else dc.v_cell
+            ev = num.evaluate(vdev, xb.states, xb.params)
+            f = ev.f                                      # (ns, n, m)
+            jac = np.moveaxis(ev.df_dx, (0, 1), (-2, -1))  # (n, m, ns, ns)
+            fm = np.moveaxis(f, 0, -1)[..., None]         # (n, m, ns, 1)
+            while True:
+                dx = np.linalg.solve(eye - h * jac, h * fm)[..., 0]
+                dx = np.moveaxis(dx, -1, 0)
+                big = float(np.max(np.abs(dx), initial=0.0))
+                if not np.isfinite(big):
+                    big = np.inf
+                if big <= dx_max or h <= 1e-18:
+                    break
+                h *= max(0.1, 0.8 * dx_max / big)
+                rejected += 1
+            if record:
+                ts.append(t)
+                xs.append(xb.states[:, rr, cc].copy())
+                iss.append(dc.i_cell[rr, cc].copy())
+            xb.states = np.clip(xb.states + dx, lo, hi)
+            t += h
+            steps += 1
+            if steps > max_steps:
+                raise DataError(f"program: more than {max_steps} steps; use fewer pulses or a "
+                                "larger dx_max")
+            h = h * min(4.0, 0.8 * dx_max / big) if big > 0 else h * 4.0
+            if progress:
+                progress(min(t / total, 1.0))
+        t = t_end
+        after.append(xb.states.copy())
+    if record:
+        dc = xb.dc(**pulses[-1].drive.kwargs(), x0=guess, rtol=rtol)
+        ts.append(t)
+        xs.append(xb.states[:, rr, cc].copy())
+        iss.append(dc.i_cell[rr, cc].copy())
+    return ProgramResult(np.array(ts), np.array(xs).reshape(len(ts), ns, len(record)),
+                         np.array(iss).reshape(len(ts), len(record)), np.array(after),
+                         record, steps, rejected)
+
+
+def disturb(xb: Crossbar, cell, v_write_v: float, width_s: float, count: int = 1,
+            scheme: str = "v/2", dx_max: float = 0.02) -> dict:
+    """Write ``cell`` with a pulse train and report how the other cells moved.
+
+    Returns {"dx_selected": change of the selected cell's first state,
+    "dx_half_max": largest |change| among half-selected cells, "dx_other_max": among
+    the rest, "states_before", "states_after", "result"}.
+    """
+    before = xb.states.copy()
+    res = program(xb, pulse_train(xb.n, xb.m, cell, v_write_v, width_s, count, scheme),
+                  record=[tuple(cell)], dx_max=dx_max)
+    d = np.abs(xb.states - before).max(axis=0)
+    r, c = cell
+    half = np.zeros(d.shape, bool)
+    half[r, :] = True
+    half[:, c] = True
+    half[r, c] = False
+    oth = ~half
+    oth[r, c] = False
+    return {"dx_selected": float(xb.states[0, r, c] - before[0, r, c]),
+            "dx_half_max": float(d[half].max(initial=0.0)),
+            "dx_other_max": float(d[oth].max(initial=0.0)),
+            "states_before": before, "states_after": xb.states.copy(), "result": res}
