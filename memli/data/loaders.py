@@ -919,3 +919,19 @@ def load(data, columns: Mapping | None = None, units: Mapping | None = None,
                            "generated": any(f["generated"] for f in files),
                            "comments": [c for f in files for c in f["comments"]],
                            "notes": notes})
+
+
+def parse_spec(text: str | None, where: str) -> dict:
+    """``"t=0,v=Bias,i=Imeas"`` -> ``{"t": 0, "v": "Bias", "i": "Imeas"}`` (CLI helper)."""
+    out = {}
+    for item in (text or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "=" not in item:
+            raise DataError(f"{where} {item!r}: expected ROLE=VALUE, e.g. v=Bias or i=mA")
+        k, val = (s.strip() for s in item.split("=", 1))
+        if k not in ("t", "v", "i", "cycle", "ch_a", "ch_b", "time", "voltage", "current"):
+            raise DataError(f"{where} {item!r}: role {k!r}; expected t, v, i, cycle, ch_a, ch_b")
+        out[k] = int(val) if val.isdigit() else val
+    return out

@@ -164,7 +164,8 @@ def detect_noise_floor(v, i, zero_frac: float = 0.05):
 
 
 def _floor_from_sweep(v, i, zero_frac, vmax):
-    sel = np.abs(v) > zero_frac * vmax
+    # a plateau at the largest current is compliance, not a floor
+    sel = (np.abs(v) > zero_frac * vmax) & (i < 0.9 * i.max())
     a = i[sel]
     av = np.abs(v[sel])
     nz = a[a > 0]

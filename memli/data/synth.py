@@ -172,8 +172,34 @@ def generate(card="llzo_tip", cycles: int = 20, vmin_v: float = -0.25, vmax_v: f
     return Generated(t, v, i, np.concatenate(cs), i_true, gen_card, pv, settings)
 
 
+#: the bundled GENERATED datasets (memli/data/bundled/), remade by ``--bundled``
+BUNDLED = {
+    "llzo_tip_generated.csv": ["--card", "llzo_tip", "--cycles", "200", "--vmin", "-0.25",
+                               "--vmax", "1.0", "--dv-set", "0.0125", "--dv-reset", "0.05",
+                               "--seed", "1"],
+    "llzo_w_probe_generated.csv": ["--card", "llzo_w_probe", "--cycles", "50", "--vmin",
+                                   "-0.25", "--vmax", "1.0", "--dv-set", "0.0125",
+                                   "--dv-reset", "0.05", "--seed", "2"],
+    "llzo_pad_500um_generated.csv": ["--card", "llzo_pad_500um", "--cycles", "10", "--vmin",
+                                     "-0.25", "--vmax", "1.0", "--dv-set", "0.0125",
+                                     "--dv-reset", "0.05", "--seed", "3"],
+}
+
+
+def bundled_path(name: str = "llzo_tip_generated.csv") -> Path:
+    """Path of a bundled GENERATED dataset."""
+    return Path(__file__).resolve().parent / "bundled" / name
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Write a GENERATED I-V dataset (CSV) from a card.")
+    import sys
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--bundled"]:
+        for name, args in BUNDLED.items():
+            main(args + ["--out", str(bundled_path(name))])
+        return
+    ap = argparse.ArgumentParser(description="Write a GENERATED I-V dataset (CSV) from a card. "
+                                 "--bundled remakes memli/data/bundled/*.csv")
     ap.add_argument("--card", default="llzo_tip")
     ap.add_argument("--cycles", type=int, default=200)
     ap.add_argument("--vmin", type=float, default=-0.25)
@@ -189,7 +215,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     g = generate(a.card, a.cycles, a.vmin, a.vmax, a.rate, a.dv_set, a.dv_reset,
                  a.compliance, a.floor, a.noise_rel, seed=a.seed)
-    g.settings["made_by"] = ("python -m memli.data.synth " + " ".join(argv or [])).strip()
+    shown = [x for k, x in enumerate(argv) if x != "--out" and (k == 0 or argv[k - 1] != "--out")]
+    g.settings["made_by"] = "python -m memli.data.synth " + " ".join(shown)
     g.to_csv(a.out, digits=3)
     print(f"wrote {a.out}: {g.t_s.size} samples, {a.cycles} cycles (GENERATED)")
 

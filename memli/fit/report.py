@@ -1,0 +1,117 @@
+"""Outputs of a fit: the fitted card, a markdown report with figures, the JSON summary."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..cards import write_text_atomic
+from ..errors import MemliError
+from .core import FitResult
+
+
+def output_paths(out, card_name: str | None = None) -> dict:
+    """``out`` is a folder (card ``<folder>/card.json``) or a ``.json`` card path (report
+    files beside it, prefixed by its stem)."""
+    out = Path(out)
+    if out.suffix.lower() == ".json":
+        d, stem = out.parent, out.stem + "_"
+        card = out
+    else:
+        d, stem = out, ""
+        card = out / f"{card_name or 'card'}.json"
+    return {"card": card, "report_md": d / f"{stem}report.md",
+            "report_txt": d / f"{stem}report.txt", "overlay_png": d / f"{stem}overlay.png",
+            "summary_json": d / f"{stem}fit.json", "per_cycle_png": d / f"{stem}per_cycle.png",
+            "per_cycle_csv": d / f"{stem}per_cycle.csv"}
+
+
+def summary(res: FitResult, card_path) -> dict:
+    """The ``memli fit --json`` summary: parameters (value, stderr, unit), metrics, card."""
+    params = {k: {"value": p.value, "stderr": p.stderr, "unit": p.unit,
+                  **({"note": p.why_no_stderr} if p.why_no_stderr else {})}
+              for k, p in res.params.items() if p.vary}
+    out = {"parameters": params, "metrics": dict(res.metrics), "card": str(card_path),
+           "model": res.card.model.name, "generated": res.data.generated,
+           "n_points": res.n_points, "reduced_chi_square": res.redchi,
+           "elapsed_s": res.elapsed_s}
+    if res.per_cycle:
+        out["variability"] = res.per_cycle["variability"]
+    return out
+
+
+def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) -> dict:
+    """Write card, report (md + txt), overlay plot, per-cycle table; return the paths."""
+    paths = output_paths(out, res.card.name)
+    existing = [str(p) for k, p in paths.items() if p.exists()]
+    if existing and not force:
+        raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
+    for f in res.data.files:
+        if Path(f["path"]).resolve().parent == paths["card"].resolve().parent:
+            raise MemliError(f"{paths['card'].parent}: is the folder of input {f['path']}; "
+                             "choose another --out (inputs' folders are never written to)")
+    res.card.save(paths["card"], force=True)
+    txt = res.report()
+    write_text_atomic(paths["report_txt"], txt + "\n")
+    gen = " (GENERATED data)" if res.data.generated else ""
+    figs = []
+    if plots:
+        from ..data.plots import plot_fit_overlay, plot_params_hist
+        plot_fit_overlay((res.data.v_v, res.data.i_a), res.i_fit_a, res.data.cycle,
+                         paths["overlay_png"], f"{res.card.model.name}: measured (dots) vs "
+                         f"fit (lines){gen}", res.data.floor_a)
+        figs.append(paths["overlay_png"])
+        if res.per_cycle and res.per_cycle["n_ok"]:
+            pc = res.per_cycle
+            plot_params_hist({k: pc["values"][:, j] for j, k in enumerate(pc["names"])},
+                             paths["per_cycle_png"], f"per-cycle fits{gen}")
+            figs.append(paths["per_cycle_png"])
+    if res.per_cycle and res.per_cycle["n_ok"]:
+        pc = res.per_cycle
+        lines = ["cycle," + ",".join(pc["names"])]
+        for c, row in zip(pc["cycles"], pc["values"]):
+            lines.append(f"{c}," + ",".join(f"{x:.6g}" for x in row))
+        write_text_atomic(paths["per_cycle_csv"], "\n".join(lines) + "\n")
+    md = [f"# Fit of model `{res.card.model.name}`{gen}", "",
+          f"Card written: `{paths['card'].name}` (start card `{res.start_card.name}`).", ""]
+    if res.data.generated:
+        md += ["**The data are GENERATED (simulated with measurement effects), not measured.**",
+               ""]
+    m = res.metrics
+    md += ["## Goodness of fit", "",
+           "| metric | value |", "|---|---|",
+           *[f"| {k} | {'n/a' if v is None else f'{v:.4g}'} |" for k, v in m.items()],
+           f"| reduced chi-square (decades^2) | {res.redchi:.4g} |",
+           f"| points / parameters | {res.n_points} / {len(res.names)} |", "",
+           "## Parameters", "", "| name | value | stderr | % | unit | init | note |",
+           "|---|---|---|---|---|---|---|"]
+    for p in res.params.values():
+        if not p.vary:
+            continue
+        se = "" if p.stderr is None else f"{p.stderr:.3g}"
+        rel = "" if p.stderr is None or not p.value else f"{abs(p.stderr / p.value) * 100:.2f}"
+        md.append(f"| {p.name} | {p.value:.6g} | {se} | {rel} | {p.unit} | {p.init:.6g} | "
+                  f"{p.why_no_stderr or ''} |")
+    md += ["", "## lmfit-style report", "", "```", txt, "```", ""]
+    for f in figs:
+        md.append(f"![{f.stem}]({f.name})")
+    write_text_atomic(paths["report_md"], "\n".join(md) + "\n")
+    summ = summary(res, paths["card"])
+    write_text_atomic(paths["summary_json"], json.dumps(_clean(summ), indent=2) + "\n")
+    return {k: str(p) for k, p in paths.items() if p.exists()}
+
+
+def _clean(o):
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _clean(x) for k, x in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(x) for x in o]
+    if isinstance(o, np.ndarray):
+        return _clean(o.tolist())
+    if isinstance(o, (np.floating, np.integer)):
+        return _clean(o.item())
+    return o
