@@ -178,12 +178,19 @@ def crossbar_netlist(xb, v_wl, v_bl=0.0, wl_float=None, bl_float=None,
                 a = mid
             lines.append(f"bc_{i}_{j} {a} {c} i={{{e.replace('VCELL__', f'v({a},{c})')}}}")
     elif cell == "subckt":
-        name = f"memli_{xb.model.name}"
+        from ..codegen.spice import subckt_name
+        name = subckt_name(xb.model)
         pn = xb.model.param_names
+        sn = [f"{s.name}_init" for s in xb.model.states]
         for i in range(n):
             for j in range(m):
-                ps = " ".join(f"{k}={_fmt(xb.params[r, i, j])}" for r, k in enumerate(pn))
-                lines.append(f"xc_{i}_{j} w_{i}_{j} b_{i}_{j} {name} params: {ps}")
+                ps = " ".join([f"{k}={_fmt(xb.params[r, i, j])}" for r, k in enumerate(pn)]
+                              + [f"{k}={_fmt(xb.states[r, i, j])}" for r, k in enumerate(sn)])
+                a = f"w_{i}_{j}"
+                if xb.selector is not None:
+                    raise ExportError("cell='subckt' with a selector is not supported; "
+                                      "use cell='frozen'")
+                lines.append(f"xc_{i}_{j} {a} b_{i}_{j} {name} {ps}")
     else:
         raise ExportError(f"cell={cell!r}; expected auto, resistor, frozen or subckt")
     lines += [_OPTIONS, ".op", ".end"]
