@@ -38,7 +38,7 @@ def _fmt_len(x_m: float) -> str:
     return f"{x_m * 1e9:g} nm"
 
 
-def add_scale_bar(ax, size_m: float, extent_m, color: str = "white") -> None:
+def add_scale_bar(ax, extent_m, color: str = "white") -> None:
     """Draw a scale bar of about a fifth of the image width (lower left)."""
     x0, x1, y0, y1 = extent_m
     bar = _nice_length((x1 - x0) / 5)
@@ -61,7 +61,7 @@ def afm_maps(maps: dict, title: str = ""):
         im = ax.imshow(maps[key] * scale, origin="lower", extent=ext, cmap=cmap)
         ax.set_xticks([])
         ax.set_yticks([])
-        add_scale_bar(ax, 0, ext)
+        add_scale_bar(ax, ext)
         fig.colorbar(im, ax=ax, shrink=0.85, label=label)
     if title:
         fig.suptitle(title)
@@ -91,7 +91,7 @@ def grain_map(poly, window_m: float | None = None, n_px: int = 300):
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
-        add_scale_bar(ax, 0, ext)
+        add_scale_bar(ax, ext)
     return fig
 
 
