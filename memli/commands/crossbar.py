@@ -1,0 +1,320 @@
+"""`memli crossbar`: DC solves, reads with IR drop, writes and disturb of crossbar arrays."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+xbar_app = typer.Typer(no_args_is_help=True, help=(
+    "Crossbar arrays of any memli device: IR drop, VMM error, write schemes, disturb.\n\n"
+    "Convention: word line i driven at its column-0 end, bit line j sensed into a "
+    "virtual ground at its row-(n-1) end.\n\n"
+    "Example:  memli crossbar dc --conductance G.npy --vin V.npy --r-wl 1 --r-bl 1 "
+    "--out I.npy --json"))
+
+
+def _check_out(paths, force):
+    from ..errors import MemliError
+    for p in paths:
+        if Path(p).exists() and not force:
+            raise MemliError(f"{p}: exists; pass --force to overwrite")
+
+
+def _save_npy(path: Path, a):
+    import os
+    import tempfile
+
+    import numpy as np
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npy", dir=path.parent)
+    os.close(fd)
+    try:
+        np.save(tmp, a)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _load_npy(path: Path, what: str):
+    import numpy as np
+
+    from ..errors import DataError
+    if not Path(path).exists():
+        raise DataError(f"{path}: no such file; expected a .npy array ({what})")
+    try:
+        return np.load(path, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001
+        raise DataError(f"{path}: cannot read as .npy ({e}); expected {what}") from None
+
+
+def _parse_cells(items, n, m):
+    from ..errors import DataError
+    out = []
+    for it in items or []:
+        try:
+            r, c = (int(x) for x in it.split(","))
+        except ValueError:
+            raise DataError(f"--cell {it!r}: expected ROW,COL (0-based integers)") from None
+        if not (0 <= r < n and 0 <= c < m):
+            raise DataError(f"--cell {it!r}: outside the {n} x {m} array")
+        out.append((r, c))
+    return out
+
+
+def _states(xb, state: Optional[List[str]], seed: int, random_x: bool):
+    import numpy as np
+
+    from ..errors import DataError
+    from .simulate import parse_assignments
+    vals = parse_assignments(state, "--state")
+    for k, v in vals.items():
+        if k not in xb.model.state_names:
+            raise DataError(f"--state {k}: not a state of {xb.model.name}; states are "
+                            f"{xb.model.state_names}")
+        xb.states[xb.model.state_names.index(k)] = v
+    if random_x:
+        s = xb.model.states[0]
+        rng = np.random.default_rng(seed + 1)
+        xb.states[0] = rng.uniform(s.bounds[0], s.bounds[1], (xb.n, xb.m))
+
+
+def register(app: typer.Typer):
+    app.add_typer(xbar_app, name="crossbar")
+
+
+@xbar_app.command("dc")
+def dc_cmd(
+    conductance: Path = typer.Option(..., "--conductance", help="G.npy: (n, m) cell "
+                                     "conductances, S"),
+    vin: Path = typer.Option(..., "--vin", help="V.npy: (n,) word-line input voltages, V"),
+    r_wl: float = typer.Option(..., "--r-wl", help="word-line segment resistance, ohm"),
+    r_bl: float = typer.Option(..., "--r-bl", help="bit-line segment resistance, ohm"),
+    r_source: float = typer.Option(0.0, "--r-source", help="word-line driver resistance, ohm"),
+    r_sense: float = typer.Option(0.0, "--r-sense", help="bit-line sense resistance, ohm"),
+    rtol: float = typer.Option(1e-13, "--rtol", help="relative residual tolerance of the "
+                               "solver"),
+    out: Path = typer.Option(..., "--out", help="I.npy: (m,) bit-line currents, A"),
+    force: bool = typer.Option(False, "--force", help="overwrite --out"),
+    json_: bool = typer.Option(False, "--json", help="print {n, m, solve_s, i_out_a, ...}"),
+):
+    """Bit-line currents of a fixed-conductance crossbar with resistive lines.
+
+    solve_s is the solve time without file I/O; the JSON also gives the solver's
+    relative residual, iterations and method.
+
+    Example:  memli crossbar dc --conductance G.npy --vin V.npy --r-wl 1 --r-bl 1 --out I.npy --json
+    """
+    from ..circuits.crossbar import check_conductance, check_inputs, dc_linear
+    from ..cli import emit_json
+    _check_out([out], force)
+    g = check_conductance(_load_npy(conductance, "(n, m) conductances in S"),
+                          f"{conductance}")
+    v = _load_npy(vin, "(n,) voltages in V")
+    if v.ndim != 1:
+        from ..errors import DataError
+        raise DataError(f"{vin}: shape {v.shape}; expected ({g.shape[0]},) voltages in V")
+    v = check_inputs(v, g.shape[0], str(vin))
+    t0 = time.perf_counter()
+    res = dc_linear(g, v, r_wl, r_bl, r_source, r_sense, rtol=rtol)
+    dt = time.perf_counter() - t0
+    _save_npy(out, res.i_out_a)
+    summary = {"n": g.shape[0], "m": g.shape[1], "solve_s": dt, "i_out_a": res.i_out_a,
+               "residual": res.info.residual, "iterations": res.info.iterations,
+               "method": res.info.method, "kcl_residual_a": res.kcl_residual_a}
+    if json_:
+        emit_json(summary)
+    else:
+        typer.echo(f"{g.shape[0]} x {g.shape[1]}: solved in {dt:.4f} s "
+                   f"({res.info.method}, residual {res.info.residual:.2e}) -> {out}")
+
+
+@xbar_app.command("read")
+def read_cmd(
+    card: str = typer.Argument(..., help="device card (bundled name or path)"),
+    n: int = typer.Option(64, "--n", help="word lines"),
+    m: int = typer.Option(64, "--m", help="bit lines"),
+    r_wl: float = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm"),
+    r_bl: float = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm"),
+    r_source: float = typer.Option(0.0, "--r-source", help="driver resistance, ohm"),
+    r_sense: float = typer.Option(0.0, "--r-sense", help="sense resistance, ohm"),
+    vin_max: float = typer.Option(0.2, "--vin-max", help="inputs uniform in [0, VIN_MAX], V"),
+    state: Optional[List[str]] = typer.Option(None, "--state", help="NAME=VALUE: set a "
+                                              "state in every cell, e.g. x=1"),
+    random_x: bool = typer.Option(False, "--random-x", help="first state uniform over its "
+                                  "bounds per cell (a random weight pattern)"),
+    sizes: Optional[str] = typer.Option(None, "--sizes", help="comma list of n = m for an "
+                                        "error-vs-size sweep, e.g. 8,16,32,64"),
+    seed: int = typer.Option(0, "--seed", help="seed for device sampling and inputs"),
+    out: Path = typer.Option(..., "--out", help="output folder"),
+    force: bool = typer.Option(False, "--force", help="overwrite outputs"),
+    json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+):
+    """Vector-matrix multiply with IR drop: bit-line currents vs the ideal sum, error map.
+
+    Writes i_out.npy, summary.json, ir_drop.png (heat map of the voltage lost by each
+    cell) and, with --sizes, error_vs_size.png.
+
+    Example:  memli crossbar read llzo_tip --n 32 --m 32 --random-x --out out/read --json
+    """
+    import numpy as np
+
+    from ..cards import write_text_atomic
+    from ..circuits.crossbar import Crossbar
+    from ..circuits.network import Wires
+    from ..circuits.plots import error_vs_size, heatmap
+    from ..cli import emit_json
+    files = [out / "i_out.npy", out / "summary.json", out / "ir_drop.png"]
+    size_list = [int(s) for s in sizes.split(",")] if sizes else []
+    if size_list:
+        files.append(out / "error_vs_size.png")
+    _check_out(files, force)
+    wires = Wires(r_wl, r_bl, r_source, r_sense)
+
+    def one(nn, mm):
+        xb = Crossbar.from_card(card, nn, mm, wires=wires, rng=seed)
+        _states(xb, state, seed, random_x)
+        v = np.random.default_rng(seed + 2).uniform(0, vin_max, nn)
+        return xb, xb.read(v)
+
+    xb, rr = one(n, m)
+    errs = []
+    for s in size_list:
+        errs.append(float(np.max(np.abs(one(s, s)[1].rel_error))))
+    out.mkdir(parents=True, exist_ok=True)
+    _save_npy(files[0], rr.i_out_a)
+    heatmap(rr.ir_drop_v * 1e3, files[2], f"IR drop, {card} {n} x {m}, r_wl={r_wl:g} ohm, "
+            f"r_bl={r_bl:g} ohm", "voltage lost by the cell [mV]", cmap="magma")
+    if size_list:
+        error_vs_size(size_list, errs, files[3], f"read error vs size, {card}")
+    summary = {"n": n, "m": m, "card": xb.card.name, "model": xb.model.name,
+               "solve_s": rr.solve_s, "i_out_a": rr.i_out_a, "i_ideal_a": rr.i_ideal_a,
+               "max_rel_error": float(np.max(np.abs(rr.rel_error))),
+               "max_ir_drop_v": float(np.max(rr.ir_drop_v)),
+               "newton_iterations": rr.dc.newton_iterations,
+               "residual": rr.dc.info.residual, "kcl_residual_a": rr.dc.kcl_residual_a,
+               "sizes": size_list, "max_rel_error_vs_size": errs, "generated": True}
+    clean = json.loads(json.dumps(summary, default=lambda o: o.tolist()))
+    write_text_atomic(files[1], json.dumps(clean, indent=2) + "\n")
+    if json_:
+        emit_json(clean)
+    else:
+        typer.echo(f"{card} {n} x {m}: max relative output error "
+                   f"{summary['max_rel_error']:.3g}, max IR drop "
+                   f"{summary['max_ir_drop_v'] * 1e3:.3g} mV -> {out}")
+
+
+@xbar_app.command("write")
+def write_cmd(
+    card: str = typer.Argument(..., help="device card (bundled name or path)"),
+    n: int = typer.Option(16, "--n", help="word lines"),
+    m: int = typer.Option(16, "--m", help="bit lines"),
+    cell: Optional[List[str]] = typer.Option(None, "--cell", help="ROW,COL to write "
+                                             "(repeatable; cells are written in turn)"),
+    v_write: float = typer.Option(..., "--v-write", help="write voltage (li_filament: "
+                                  "negative = SET), V"),
+    scheme: str = typer.Option("v/2", "--scheme", help="v/2 | v/3 | floating | ground"),
+    width: float = typer.Option(1e-3, "--width", help="pulse width, s"),
+    count: int = typer.Option(1, "--count", help="pulses per cell"),
+    r_wl: float = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm"),
+    r_bl: float = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm"),
+    r_source: float = typer.Option(0.0, "--r-source", help="driver resistance, ohm"),
+    r_sense: float = typer.Option(0.0, "--r-sense", help="sense resistance, ohm"),
+    state: Optional[List[str]] = typer.Option(None, "--state", help="NAME=VALUE initial "
+                                              "state of every cell"),
+    seed: int = typer.Option(0, "--seed", help="seed for device sampling"),
+    out: Path = typer.Option(..., "--out", help="output folder"),
+    force: bool = typer.Option(False, "--force", help="overwrite outputs"),
+    json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+):
+    """Write cells with a bias scheme and pulse train; report half-select disturb.
+
+    Every cell's states evolve by its model's rates during the pulses. Writes
+    summary.json, disturb.png (largest state change per cell), trace.png (state and
+    current of the written cells) and states.npy (n_states, n, m).
+
+    Example:  memli crossbar write llzo_tip --n 8 --m 8 --cell 3,4 --v-write -0.3 --scheme v/3 --width 1e-3 --out out/write --json
+    """
+    import numpy as np
+
+    from ..cards import write_text_atomic
+    from ..circuits.crossbar import Crossbar
+    from ..circuits.network import Wires
+    from ..circuits.plots import heatmap, write_traces
+    from ..circuits.writes import program, pulse_train, write_bias
+    from ..cli import emit_json
+    from ..errors import DataError
+    files = [out / "summary.json", out / "disturb.png", out / "trace.png", out / "states.npy"]
+    _check_out(files, force)
+    xb = Crossbar.from_card(card, n, m, wires=Wires(r_wl, r_bl, r_source, r_sense), rng=seed)
+    if xb.model.n_states == 0:
+        raise DataError(f"{card}: model {xb.model.name} has no states to write")
+    _states(xb, state, seed, False)
+    cells = _parse_cells(cell, n, m) or [(n // 2, m // 2)]
+    before = xb.states.copy()
+    biases, pulses = [], []
+    for c in cells:
+        wb = write_bias(xb, c, v_write, scheme)
+        biases.append({"cell": list(c), "v_selected_v": wb.v_selected_v,
+                       "v_half_max_v": wb.v_half_max_v,
+                       "v_unselected_max_v": wb.v_unselected_max_v,
+                       "i_selected_a": wb.i_selected_a, "i_driver_a": wb.i_total_a})
+        pulses += pulse_train(n, m, c, v_write, width, count, scheme)
+    t0 = time.perf_counter()
+    res = program(xb, pulses, record=cells)
+    dt = time.perf_counter() - t0
+    d = np.abs(xb.states - before).max(axis=0)
+    sel = np.zeros((n, m), bool)
+    for r, c in cells:
+        sel[r, c] = True
+    out.mkdir(parents=True, exist_ok=True)
+    heatmap(d, files[1], f"largest state change, {scheme} write of {len(cells)} cell(s), "
+            f"{v_write:g} V x {count} x {width:g} s", "max |dx| over states")
+    write_traces(res.t_s, res.x_cells[:, 0, :], res.i_cells_a, [f"cell {c}" for c in cells],
+                 xb.model.state_names[0], files[2], f"{card}: written cells")
+    _save_npy(files[3], xb.states)
+    summary = {"n": n, "m": m, "card": xb.card.name, "scheme": scheme, "v_write_v": v_write,
+               "cells": [list(c) for c in cells], "bias": biases,
+               "dx_selected": [float(xb.states[0, r, c] - before[0, r, c]) for r, c in cells],
+               "dx_disturb_max": float(d[~sel].max(initial=0.0)),
+               "cells_disturbed_gt_0p1": int(np.sum(d[~sel] > 0.1)),
+               "steps": res.steps, "rejected_steps": res.rejected, "program_s": dt,
+               "generated": True}
+    write_text_atomic(files[0], json.dumps(summary, indent=2) + "\n")
+    if json_:
+        emit_json(summary)
+    else:
+        typer.echo(f"{scheme}: selected dx {summary['dx_selected']}, largest disturb "
+                   f"{summary['dx_disturb_max']:.3g} ({summary['cells_disturbed_gt_0p1']} "
+                   f"cells > 0.1) in {dt:.2f} s -> {out}")
+
+
+@xbar_app.command("netlist")
+def netlist_cmd(
+    card: str = typer.Argument(..., help="device card (bundled name or path)"),
+    n: int = typer.Option(8, "--n", help="word lines"),
+    m: int = typer.Option(8, "--m", help="bit lines"),
+    r_wl: float = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm"),
+    r_bl: float = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm"),
+    r_source: float = typer.Option(0.0, "--r-source", help="driver resistance, ohm"),
+    r_sense: float = typer.Option(0.0, "--r-sense", help="sense resistance, ohm"),
+    vin: float = typer.Option(0.1, "--vin", help="input voltage on every word line, V"),
+    seed: int = typer.Option(0, "--seed", help="seed for device sampling"),
+    out: Path = typer.Option(..., "--out", help="SPICE deck to write (.cir)"),
+    force: bool = typer.Option(False, "--force", help="overwrite --out"),
+):
+    """The same crossbar as an ngspice deck (exported memli subcircuit per cell, .op).
+
+    Example:  memli crossbar netlist llzo_tip --n 4 --m 4 --out xbar.cir
+    """
+    from ..cards import write_text_atomic
+    from ..circuits.crossbar import Crossbar
+    from ..circuits.netlist import crossbar_netlist
+    from ..circuits.network import Wires
+    _check_out([out], force)
+    xb = Crossbar.from_card(card, n, m, wires=Wires(r_wl, r_bl, r_source, r_sense), rng=seed)
+    write_text_atomic(out, crossbar_netlist(xb, vin, cell="subckt"))
+    typer.echo(f"{n} x {m} crossbar of {card} -> {out}")
