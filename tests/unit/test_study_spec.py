@@ -1,0 +1,99 @@
+"""Study files, point determinism, failed rows, resume (in-process, no cluster)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from memli.studies import StudyError, load_study, run_study, study_from_dict
+from memli.studies.spec import grid_points
+from memli.studies.tasks import crossbar_read_currents
+
+BASE = {"name": "t", "task": "crossbar_read", "seed": 5, "samples": 3, "chunk_size": 4,
+        "grid": {"rows": [2, 3], "r_wl_ohm": [0.0, 1.0]},
+        "random": {"sigma_log": {"dist": "uniform", "low": 0.0, "high": 0.3}},
+        "fixed": {"cols": 3}}
+
+
+def test_points_grid_major_and_seeded():
+    s = study_from_dict(BASE)
+    assert (s.n_grid, s.n_points, s.n_chunks) == (4, 12, 3)
+    combos = grid_points(BASE["grid"])
+    for k in range(s.n_points):
+        inp, seed = s.point(k)
+        g = combos[k // 3]
+        assert inp["rows"] == g["rows"] and inp["r_wl_ohm"] == g["r_wl_ohm"]
+        assert 0.0 <= inp["sigma_log"] <= 0.3 and inp["cols"] == 3
+        assert (inp, seed) == s.point(k)          # pure function of (study, k)
+    seeds = [s.point(k)[1] for k in range(s.n_points)]
+    assert len(set(seeds)) == len(seeds)
+    # the chunk size changes the hash (it decides the files) but never a row
+    s2 = s.with_changes(chunk_size=5)
+    assert s2.hash() != s.hash()
+    assert all(s2.point(k) == s.point(k) for k in range(s.n_points))
+
+
+def test_all_problems_reported_at_once():
+    bad = {"name": "x", "task": "crossbar_read", "samplse": 3, "chunk_size": 0,
+           "grid": {"rows": []}, "random": {"a": {"dist": "gauss"},
+                                            "b": {"dist": "uniform", "low": 1}}}
+    with pytest.raises(StudyError) as e:
+        study_from_dict(bad)
+    msg = str(e.value)
+    for part in ("'samplse'", "did you mean 'samples'", "chunk_size", "grid.rows",
+                 "random.a", "random.b: dist 'uniform' needs low, high; missing high"):
+        assert part in msg
+
+
+def test_toml_file_and_unknown_task(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('name = "a"\ntask = "crossbar_raed"\n[fixed]\nrows = 4\n')
+    s = load_study(p)
+    assert s.fixed == {"rows": 4} and s.source == str(p)
+    with pytest.raises(Exception, match="did you mean 'crossbar_read'"):
+        run_study(s, tmp_path / "o", scheduler="synchronous")
+    with pytest.raises(StudyError, match="not valid TOML"):
+        p.write_text("name = \n")
+        load_study(p)
+
+
+def test_failed_rows_recorded_and_study_goes_on(tmp_path):
+    d = dict(BASE, grid={"rows": [0, 2]}, samples=2, chunk_size=3)
+    summ = run_study(d, tmp_path / "o", scheduler="synchronous", plots=False)
+    assert summ["status"] == "complete" and summ["failed_points"] == 2
+    t = pd.read_parquet(summ["table"])
+    bad = t[t["rows"] == 0]
+    assert (bad["error"].str.startswith("MemliError: crossbar_read: rows = 0")).all()
+    assert bad["read_error_rel_rms"].isna().all()
+    assert (t[t["rows"] == 2]["error"] == "").all()
+
+
+def test_stop_resume_same_table_and_other_study_refused(tmp_path):
+    out = tmp_path / "o"
+    first = run_study(BASE, out, scheduler="synchronous", stop_after=2, plots=False)
+    assert first["status"] == "stopped" and first["computed_chunks"] == 2
+    assert first["table"] is None
+    second = run_study(BASE, out, scheduler="synchronous", plots=False)
+    assert (second["reused_chunks"], second["computed_chunks"]) == (2, 1)
+    fresh = run_study(BASE, tmp_path / "f", scheduler="synchronous", plots=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(second["table"]),
+                                  pd.read_parquet(fresh["table"]), check_exact=True)
+    other = dict(BASE, seed=6)
+    with pytest.raises(StudyError, match="holds results of another study"):
+        run_study(other, out, scheduler="synchronous")
+    again = run_study(other, out, scheduler="synchronous", force=True, plots=False)
+    assert again["computed_chunks"] == 3
+    assert json.loads((out / "study.json").read_text())["study"]["seed"] == 6
+
+
+def test_crossbar_read_zero_wires_is_ideal():
+    rng = np.random.default_rng(0)
+    g = rng.uniform(1e-6, 1e-4, (5, 4))
+    v = rng.uniform(0, 0.2, 5)
+    i, res = crossbar_read_currents(g, v, 0.0, 0.0, 0.0, 0.0)
+    # zero wire resistance: exactly G^T V (rtol 1e-12: a few roundings of a 5-term sum)
+    np.testing.assert_allclose(i, g.T @ v, rtol=1e-12)
+    i1, _ = crossbar_read_currents(g, v, 1.0, 1.0, 1.0, 1.0)
+    assert np.all(i1 < g.T @ v)                   # line resistance only loses current
