@@ -164,3 +164,17 @@ def test_cli_physics_report(app, tmp_path):
     for f in s["files"]:
         assert (tmp_path / "rep" / f.split("/")[-1]).exists()
     assert s["n_discrepancies"] >= 4
+
+
+def test_derived_cards_switch_only_on_a_gb():
+    """A tip card on a GB sets within a -1 V sweep; the grain-interior card does not."""
+    from memli.sim import Waveform, simulate
+    wave = Waveform.triangle(-1.0, 0.5, 1, rate_v_per_s=1.0)
+    on_gb, _ = llzo_card(30e-18, site="gb", n=200)
+    in_gi, _ = llzo_card(30e-18, site="gi", n=200)
+    r_gb = simulate(on_gb, wave, compliance_a=1e-3)
+    r_gi = simulate(in_gi, wave, compliance_a=1e-3)
+    assert r_gb.x[0].max() > 0.9            # filament bridged
+    assert abs(r_gb.i).max() > 0.5e-3       # reaches the 1 mA compliance (within 2x)
+    assert r_gi.x[0].max() < 0.01           # the -9.5 V interior threshold is not reached
+    assert abs(r_gi.i).max() < 1e-12        # ionic only: ~5e-15 A at -1 V
