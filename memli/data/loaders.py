@@ -198,10 +198,10 @@ def parse_number(cell, decimal_comma: bool = False) -> float:
 
 def _is_num(cell, dc) -> bool:
     try:
-        x = parse_number(cell, dc)
+        parse_number(cell, dc)
     except ValueError:
         return False
-    return not (isinstance(cell, str) and math.isnan(x))
+    return True
 
 
 def _cell_text(c) -> str:
@@ -331,11 +331,16 @@ def _blocks(tab: _Table):
                     == [_cell_text(c) for c in _trim(tab.rows[header])]
                 if not same_header and len(cells) >= 2 and len(_trim(tab.rows[k])) == width \
                         and nnum >= 1:
+                    if getattr(tab, "drop_bad", False):
+                        cur["rows"].append(k)       # converted (and dropped) later
+                        continue
                     bad = next(j for j, c in enumerate(tab.rows[k])
                                if _cell_text(c) and not _is_num(c, tab.decimal_comma))
-                    raise DataError(f"{tab.where(k, bad)}: cell {_cell_text(tab.rows[k][bad])!r}"
-                                    " is not a number; expected a numeric data row. Fix or "
-                                    "delete the row")
+                    txt = _cell_text(tab.rows[k][bad])
+                    what = "an Excel error" if txt in EXCEL_ERRORS else "not a number"
+                    raise DataError(f"{tab.where(k, bad)}: cell {txt!r} is {what}; expected a "
+                                    "numeric data row. Fix or delete the row, or pass "
+                                    "drop_bad_rows=True (CLI: --drop-bad-rows)")
                 cur = None
             pending_text.append(k)
         else:  # empty row ends a block
@@ -402,6 +407,7 @@ def _guess_roles_by_value(cols: np.ndarray) -> dict:
 
 def _table_sweeps(tab: _Table, columns, units, sense_resistor_ohm, channels,
                   drop_bad_rows, notes) -> list:
+    tab.drop_bad = drop_bad_rows
     blocks = _blocks(tab)
     if not blocks:
         raise DataError(f"{tab.where(None, None)}: no numeric data rows found; expected "
