@@ -24,10 +24,10 @@ one weight to 1 and the others to 0 to select a window):
 * Prodromakis [prodromakis2011]:  F_P = j (1 - ((x - 1/2)^2 + 3/4)^p)
 
 Real powers of a base that may be negative or zero are written (z^2 + e)^p with
-e = 1e-12, so that the power and its derivative stay finite at z = 0 (x = 1/2 for
-Joglekar, x = 0 or 1 for Biolek).  Every window then vanishes at (or becomes
-slightly negative just before) the bound it closes, so the equations keep x in
-[0, 1] by themselves.
+e = 1e-300, so that the power and its derivative stay finite at z = 0 (x = 1/2 for
+Joglekar, x = 0 or 1 for Biolek); e is below the resolution of 1.0 in double
+precision, so every window is exactly zero at the bound it closes and the
+equations keep x in [0, 1] by themselves.
 
 References: [strukov2008] eqs. 1-2; [joglekar2009]; [biolek2009]; [prodromakis2011].
 """
@@ -38,7 +38,7 @@ b = ModelBuilder("linear_drift", doc=__doc__.splitlines()[0],
                  citations=("strukov2008", "joglekar2009", "biolek2009", "prodromakis2011"))
 
 #: offset that keeps (z^2 + e)^p differentiable at z = 0 (see module docstring)
-_EVEN_EPS = 1e-12
+_EVEN_EPS = 1e-300
 
 
 def _even_pow(z, p):

@@ -26,8 +26,9 @@ from .smooth import softplus
 
 b = ModelBuilder("vteam", doc=__doc__.splitlines()[0], citations=("kvatinsky2015",))
 
-#: keeps (z^2 + e)^p and (drive + floor)^alpha differentiable where z or drive is 0
-_EVEN_EPS = 1e-12
+#: keep (z^2 + e)^p and (drive + floor)^alpha differentiable where z or drive is 0;
+#: 1e-300 vanishes against 1.0, so the windows are exactly 0 at their bounds
+_EVEN_EPS = 1e-300
 _DRIVE_FLOOR = 1e-30
 
 r_on_ohm = b.param("r_on_ohm", 1e3, (1.0, 1e6), "resistance in the ON state (x = 0)")

@@ -70,7 +70,7 @@ def test_linear_drift_matches_paper_windows(window):
             f = 1 - (x - (1.0 if i[0] < 0 else 0.0)) ** 6
         else:
             f = 2.0 * (1 - ((x - 0.5) ** 2 + 0.75) ** 3)
-        # the (z^2 + 1e-12)^p regularisation and the softplus current split (i_eps =
+        # the (z^2 + 1e-300)^p regularisation and the softplus current split (i_eps =
         # 1e-10 A against |i| >= 5e-5 A) change the rate by < 1e-9 relative
         np.testing.assert_allclose(m.numeric.current(v, x[None], p), i, rtol=1e-12)
         np.testing.assert_allclose(m.numeric.rates(v, x[None], p)[0], k * i * f, rtol=1e-9,
