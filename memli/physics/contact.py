@@ -1,4 +1,4 @@
-"""Hertzian contact of an AFM tip on a flat sample [hertz1882, johnson1985, lu_yang].
+"""Hertzian contact of an AFM tip on a flat sample (Hertz 1882; Johnson 1985) [lu_yang].
 
 A sphere of radius ``r`` pressed with force ``P`` onto a flat half-space forms a
 circular contact of radius ``a = (3 P r / (4 E*))^(1/3)`` (Johnson, *Contact

@@ -189,3 +189,24 @@ def test_order_statistic_matches_explicit_minimum(n):
     se = math.sqrt(explicit.var() / 4000 + fast.var() / 4000)
     assert abs(explicit.mean() - fast.mean()) < 5 * se + 1e-3
     assert abs(explicit.std() - fast.std()) < 0.1 * explicit.std() + 0.01
+
+
+# -- properties ------------------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(force=st.floats(1e-10, 1e-5), radius=st.floats(1e-9, 1e-6), e_star=st.floats(1e9, 1e12))
+def test_hertz_inverse_property(force, radius, e_star):
+    a = contact.hertz_area_m2(force, radius, e_star)
+    # closed-form inverse: relative round-off of a few ulp through the cube root
+    assert math.isclose(contact.hertz_e_star_for_area_pa(a, force, radius), e_star, rel_tol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.floats(1, 1e12), u=st.floats(1e-12, 1 - 1e-12))
+def test_order_statistic_is_bounded_and_monotone(n, u):
+    z1 = float(truncated_normal_min(n, u, 2.5))
+    z2 = float(truncated_normal_min(2 * n, u, 2.5))
+    # bounded by the truncation, and more flaws never give a higher minimum
+    assert -2.5 <= z2 <= z1 + 1e-12 <= 2.5 + 1e-12
