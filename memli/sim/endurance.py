@@ -2,8 +2,8 @@
 
 Degradation in memristor models is slow compared with one switching cycle, so the
 state after cycle n+K is well predicted by extrapolating the per-cycle change of
-the states measured over consecutive simulated cycles (envelope following,
-Petzold, SIAM J. Sci. Stat. Comput. 2, 1981).  :func:`endurance` simulates cycles
+the states measured over consecutive simulated cycles (envelope following;
+Petzold, SIAM J. Numer. Anal. 18, 1981 [petzold1981]).  :func:`endurance` simulates cycles
 one by one while the on/off ratio or the states change quickly, and jumps ahead
 when they change slowly, limiting each jump so that no state moves by more than
 ``max_state_step`` of its range and log10(on/off) by more than ``max_log_step``.
