@@ -56,11 +56,9 @@ mu_v_m2_per_v_s = b.param("mu_v_m2_per_v_s", 1e-14, (1e-16, 1e-13),
                           "dopant (oxygen-vacancy) mobility mu_v", citation="strukov2008")
 # -- windows ----------------------------------------------------------------------
 p_window = b.param("p_window", 2.0, (1.0, 20.0),
-                   "window exponent p (Joglekar, Biolek and Prodromakis)",
-                   citation="joglekar2009", log=False)
+                   "window exponent p (Joglekar, Biolek and Prodromakis)", log=False)
 j_prodromakis = b.param("j_prodromakis", 1.0, (0.1, 10.0),
-                        "scale j of the Prodromakis window", citation="prodromakis2011",
-                        log=False)
+                        "scale j of the Prodromakis window", log=False)
 w_joglekar = b.param("w_joglekar", 1.0, (0.0, 1.0), "weight of the Joglekar window")
 w_biolek = b.param("w_biolek", 0.0, (0.0, 1.0), "weight of the Biolek window")
 w_prodromakis = b.param("w_prodromakis", 0.0, (0.0, 1.0), "weight of the Prodromakis window")

@@ -1,7 +1,7 @@
 """VTEAM: voltage threshold adaptive memristor [kvatinsky2015].
 
 The state moves only when the voltage exceeds one of two thresholds,
-``v_off_v > 0`` (towards OFF) and ``v_on_v < 0`` (towards ON) [kvatinsky2015, eq. 1]::
+``v_off_v > 0`` (towards OFF) and ``v_on_v < 0`` (towards ON) [kvatinsky2015]::
 
     dw/dt = k_off (v / v_off - 1)^alpha_off f_off(w)    for v > v_off
           = 0                                            for v_on < v < v_off
@@ -17,7 +17,7 @@ windows close exactly at the bound they drive towards,
 f_off(x) = 1 - x^(2p) and f_on(x) = 1 - (1 - x)^(2p) (Biolek-type [biolek2009];
 the paper's own windows only approach zero), so x stays in [0, 1].
 
-I-V [kvatinsky2015, eqs. 2-3]: a mix (weight ``w_exp_iv``) of the linear
+I-V [kvatinsky2015]: a mix (weight ``w_exp_iv``) of the linear
 R = r_on + (r_off - r_on) x and the exponential R = r_on exp(lambda x), with
 lambda = ln(r_off / r_on) so that both reach r_off at x = 1; I = V / R.
 """

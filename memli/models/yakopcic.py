@@ -1,13 +1,13 @@
 """Yakopcic generalized memristive device model [yakopcic2011, yakopcic2013].
 
-I-V [yakopcic2013, eq. 1]: a tunnelling-like sinh conduction scaled by the state::
+I-V [yakopcic2011, yakopcic2013]: a tunnelling-like sinh conduction scaled by the state::
 
     I = a1 x sinh(b V)   (V >= 0),      I = a2 x sinh(b V)   (V < 0)
 
 made smooth by blending a1 and a2 with logistic(V / v_eps); sinh is written with
 limited exponentials, so I(0, x) = 0 and I V >= 0.
 
-Threshold function g(V) [yakopcic2013, eq. 2]::
+Threshold function g(V) [yakopcic2011]::
 
     g = Ap (e^V - e^Vp)      V > Vp
       = -An (e^-V - e^Vn)    V < -Vn
@@ -17,13 +17,13 @@ Each branch is written e^Vp (e^(u+) - 1) with u+ = v_eps softplus((V - Vp) / v_e
 smooth positive part of V - Vp; it is never negative and exponentially small below
 the threshold.  (V in the exponent is read in volts, as in the paper.)
 
-State motion f(x) [yakopcic2013, eqs. 3-4]: with s+ the smooth positive part of
+State motion f(x) [yakopcic2013]: with s+ the smooth positive part of
 x - xp (width ``x_eps``), ``f_p = exp(-alphap s+) (1 - s+ / (1 - xp))``, which equals the
 paper's e^(-alphap (x - xp)) wp(x, xp) for x >= xp and 1 below; likewise f_n mirrors
 it around x = 1 - xn.  f_p closes at x = 1 and f_n at x = 0 (slightly negative there,
 i.e. pointing inwards), so x stays in [0, 1].
 
-dx/dt = eta g(V) f(x) [yakopcic2013, eq. 5], where f is f_p when eta V > 0 and f_n
+dx/dt = eta g(V) f(x) [yakopcic2011], where f is f_p when eta V > 0 and f_n
 otherwise.  ``eta`` in [-1, 1] (the paper uses +-1) is written as the weights
 (1 + eta)/2 and (1 - eta)/2 of the two direction conventions.
 """

@@ -82,13 +82,13 @@ def test_vteam_matches_paper_above_thresholds():
     p = m.defaults()
     x = np.linspace(0.1, 0.9, 9)
     for v in (0.9, 1.3, -0.9, -1.3):
-        if v > 0:   # [kvatinsky2015] eq. 1, OFF branch, Biolek-type window
+        if v > 0:   # [kvatinsky2015], OFF branch, Biolek-type window
             ref = p["k_off_per_s"] * (v / p["v_off_v"] - 1) ** p["alpha_off"] * (1 - x ** 4)
         else:
             ref = -p["k_on_per_s"] * (v / p["v_on_v"] - 1) ** p["alpha_on"] * (1 - (1 - x) ** 4)
         # 80 smoothing widths above threshold: softplus(z) - z = log1p(exp(-z)) ~ e^-80
         np.testing.assert_allclose(m.numeric.rates(v, x[None], p)[0], ref, rtol=1e-9)
-    # I-V: linear and exponential ([kvatinsky2015] eqs. 2-3) agree at both ends
+    # I-V: linear and exponential ([kvatinsky2015]) agree at both ends
     for w in (0.0, 1.0):
         q = dict(p, w_exp_iv=w)
         i_end = m.numeric.current(1.0, np.array([[0.0, 1.0]]), q)
@@ -105,11 +105,11 @@ def test_yakopcic_matches_paper_away_from_corners():
     x = np.array([0.1, 0.2, 0.6, 0.9])    # >= 0.1 from xp = 0.3 and 1 - xn = 0.5
     for v in (0.6, -0.6, 1.0, -1.0):
         a = p["a1_a"] if v >= 0 else p["a2_a"]
-        i_ref = a * x * np.sinh(p["b_per_v"] * v)                  # [yakopcic2013] eq. 1
+        i_ref = a * x * np.sinh(p["b_per_v"] * v)                  # [yakopcic2011]
         if v > p["vp_v"]:
-            g = p["ap_per_s"] * (np.exp(v) - np.exp(p["vp_v"]))       # eq. 2
+            g = p["ap_per_s"] * (np.exp(v) - np.exp(p["vp_v"]))       # g(V)
             f = np.where(x >= p["xp"], np.exp(-p["alphap"] * (x - p["xp"]))
-                         * ((p["xp"] - x) / (1 - p["xp"]) + 1), 1.0)   # eqs. 3-4
+                         * ((p["xp"] - x) / (1 - p["xp"]) + 1), 1.0)   # windows
         else:
             g = -p["an_per_s"] * (np.exp(-v) - np.exp(p["vn_v"]))
             f = np.where(x <= 1 - p["xn"], np.exp(p["alphan"] * (x + p["xn"] - 1))
