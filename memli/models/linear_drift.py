@@ -20,7 +20,8 @@ one weight to 1 and the others to 0 to select a window):
   raises x, x = 0 while it lowers x).  It is written here as a split of the current,
   i = i+ - i-, with i+ = i_eps softplus(i / i_eps) and i- = i_eps softplus(-i / i_eps):
   ``i F_B`` becomes ``i+ (1 - x^(2p)) - i- (1 - (1 - x)^(2p))``, identical to
-  Biolek's window for |i| >> i_eps_a, smooth at i = 0.
+  Biolek's window for |i| >> i_eps_a, smooth at i = 0 (where it leaves a drift of
+  at most ln(2) k i_eps_a, 7e-7 /s with the bundled cards' values).
 * Prodromakis [prodromakis2011]:  F_P = j (1 - ((x - 1/2)^2 + 3/4)^p)
 
 Real powers of a base that may be negative or zero are written (z^2 + e)^p with

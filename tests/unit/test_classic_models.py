@@ -198,3 +198,17 @@ def test_linear_drift_biolek_window_depends_on_current_direction():
     f_out = m.numeric.rates(-1.0, x, p)[0, 0]
     assert abs(f_in) < 0.01 * abs(f_out)
     assert f_out < 0
+
+
+@pytest.mark.parametrize("card", sorted(STIMULUS))
+def test_card_provenance_and_stimulus_stated(card):
+    c = load_card(card)
+    assert c.model.name in {"linear_drift", "vteam", "yakopcic", "mms"}
+    assert "Meant for" in c.description
+    for name in c.model.params:
+        prov = c.provenance(name)
+        assert prov["kind"] in ("paper", "assumed"), (name, prov)
+        if prov["kind"] == "paper":
+            assert prov["ref"] in c.citations and prov.get("where"), (name, prov)
+        else:
+            assert prov.get("note"), (name, prov)
