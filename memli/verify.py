@@ -34,7 +34,8 @@ import numpy as np
 from .errors import ConvergenceError, ExportError, MemliError, SimulatorError
 
 __all__ = ["TOLERANCES", "default_waveform", "compare", "verify", "Trace", "VerifyReport",
-           "run_memli", "run_ngspice", "run_vacask", "random_draws", "batch_converge"]
+           "run_memli", "run_ngspice", "run_vacask", "random_draws", "batch_converge",
+           "draw_waveform"]
 
 #: acceptance limits (issue 6): LRS 1 %, HRS 0.02 decade above 1 pA, SET/RESET 10 mV
 TOLERANCES = {"max_rel_err_lrs": 0.01, "max_abs_log10_err_hrs": 0.02, "dv_set": 0.010,
@@ -128,10 +129,21 @@ def run_memli(card, wf, rtol: float = 1e-6) -> Trace:
                  extra={"x": np.asarray(res.x), "cycle": np.asarray(wf.cycle)})
 
 
+_SUBCKT_CACHE: dict = {}
+
+
+def _subckt_cached(card) -> str:
+    from .codegen.spice import subckt_text
+    key = (id(card.model), card.model.name, card.hash())
+    if key not in _SUBCKT_CACHE:
+        _SUBCKT_CACHE[key] = subckt_text(card)
+    return _SUBCKT_CACHE[key]
+
+
 def _spice_rows(card, params_list, wf):
-    from .codegen.spice import instance_line, subckt_text
+    from .codegen.spice import instance_line
     from .simulators.ngspice import pwl_source
-    body = subckt_text(card).splitlines()
+    body = _subckt_cached(card).splitlines()
     body += pwl_source("src", "a", "0", wf.t_s, wf.v_v)
     for k, pv in enumerate(params_list):
         body.append(f"Vm{k} a n{k} 0")
@@ -154,12 +166,19 @@ def run_ngspice(card, wf, params_list=None, options=None) -> list[Trace]:
             for k in range(len(params_list))]
 
 
+_OSDI_CACHE: dict = {}
+
+
 def _osdi(model):
+    """Compiled module of a model (one compile per model: the card enters through the
+    model line, as runtime values)."""
+    from .cards import default_card
     from .codegen.verilog_a import module_text
     from .simulators.openvaf import compile_va
-    from .cards import default_card
-    # one compile per model: the card enters through the model line (runtime values)
-    return compile_va(module_text(default_card(model)), f"memli_{model.name}")
+    key = (id(model), model.name)
+    if key not in _OSDI_CACHE or not _OSDI_CACHE[key].exists():
+        _OSDI_CACHE[key] = compile_va(module_text(default_card(model)), f"memli_{model.name}")
+    return _OSDI_CACHE[key]
 
 
 def run_vacask(card, wf, params_list=None, options=None) -> list[Trace]:
@@ -384,13 +403,35 @@ def random_draws(model, n: int, seed: int = 0) -> list[dict]:
     return out
 
 
-def batch_converge(model, draws, waveform=None, simulator="vacask") -> list[bool]:
-    """Whether each draw's sweep converges (one deck/netlist for all; failing batches are
-    split in halves until each failing draw is isolated)."""
+def draw_waveform(model):
+    """The stimulus of the random-draw convergence checks: one cycle of the model's
+    verification stimulus at a quarter of its resolution (convergence, not accuracy,
+    is checked; the switching events are the same)."""
+    from .sim import Waveform
+    wf = default_waveform(model)
+    if wf.kind == "triangle":
+        i = wf.info
+        return Waveform.triangle(i["vmin_v"], i["vmax_v"], 1, i["rate_v_per_s"], 4 * i["dv_v"])
+    if wf.kind == "sine":
+        i = wf.info
+        return Waveform.sine(i["amplitude_v"], i["freq_hz"], 1, points_per_cycle=100)
+    return wf
+
+
+def batch_converge(model, draws, waveform=None, simulator="vacask", batch=None) -> list[bool]:
+    """Whether each draw's sweep converges.
+
+    VACASK runs all draws in one netlist (one model line per draw); ngspice runs one
+    deck per draw by default (its cost grows faster than linearly with the number of
+    independently switching devices in one deck).  A failing batch is split in halves
+    until each failing draw is isolated.
+    """
     from .cards import default_card
     card = default_card(model)
-    wf = waveform if waveform is not None else default_waveform(model)
+    wf = waveform if waveform is not None else draw_waveform(model)
     run = {"ngspice": run_ngspice, "vacask": run_vacask}[simulator]
+    if batch is None:
+        batch = 1 if simulator == "ngspice" else len(draws)
 
     def go(idx):
         if not idx:
@@ -403,5 +444,8 @@ def batch_converge(model, draws, waveform=None, simulator="vacask") -> list[bool
         h = len(idx) // 2
         return {**go(idx[:h]), **go(idx[h:])}
 
-    res = go(list(range(len(draws))))
+    res = {}
+    idx = list(range(len(draws)))
+    for j in range(0, len(idx), max(1, batch)):
+        res.update(go(idx[j:j + max(1, batch)]))
     return [res[k] for k in range(len(draws))]
