@@ -96,7 +96,8 @@ def _open(z):
 
 
 s_bridged = _open(1)
-g_elec = (1 - (1 - _open(x)) * (1 - _open(d))) / (s_bridged * r_on_ohm)
+a_x, a_d = _open(x), _open(d)
+g_elec = (a_x + a_d - a_x * a_d) / (s_bridged * r_on_ohm)    # 1 - (1-a_x)(1-a_d)
 g_ion = sigma_ion_siemens_per_m * area_m2 / l_m
 
 v_fresh = v_set_gb_v + (v_set_gi_v - v_set_gb_v) * logistic((gb_distance_m - gb_range_m)

@@ -35,8 +35,8 @@ class logistic(sp.Function):
     nargs = 1
 
     def fdiff(self, argindex=1):
-        s = logistic(self.args[0])
-        return s * (1 - s)
+        # s (1 - s) written so that it does not round to 0 once s rounds to 1
+        return logistic(self.args[0]) * logistic(-self.args[0])
 
     def _eval_is_real(self):
         return self.args[0].is_real
@@ -159,6 +159,6 @@ static inline double m_limexp_slope(double z) {{
 #: e.g. SPICE ``.func``): name -> (argument, body in exp/log/ternary)
 FORMULAS = {
     "logistic": ("z", "1/(1+exp(-z))"),
-    "softplus": ("z", "log(1+exp(z))"),
+    "softplus": ("z", "(z > 0 ? z + log(1+exp(-z)) : log(1+exp(z)))"),
     "limexp": ("z", f"(z <= {LIMEXP_Z!r} ? exp(z) : {_E_LIM!r}*(1+z-{LIMEXP_Z!r}))"),
 }
