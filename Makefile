@@ -25,7 +25,7 @@ demo: setup
 	$(PYTHON) -m memli.demo --out out/demo
 
 test: setup
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests
+	$(PYTHON) -m pytest -q -p no:cacheprovider --nbmake tests notebooks
 
 bench: setup
 	$(PYTHON) -m bench
