@@ -1,62 +1,637 @@
-"""`make demo`: the end-to-end run on bundled data, written to out/demo/.
+"""`make demo`: the end-to-end run on bundled, GENERATED data, written to out/demo/.
 
-Stage 1 (device): simulate the bundled tip card through the paper's two sweep
-windows and the electrode-size series; write I-V plots, endurance and a summary.
+Stages (each a function ``stage_<name>(out_dir, progress=None, cfg=FULL)`` returning
+a report section: a dict of numbers, figure paths and text; each also runs alone from
+the CLI, as its section says):
+
+1. ``device``   the bundled tip card through the paper's two sweep windows, and the
+                electrode-size series in endurance (device simulator);
+2. ``extract``  the bundled generated tip dataset: cycles, V_set/V_reset, HRS/LRS;
+3. ``fit``      the Li-filament model fitted to it: fitted card with uncertainties;
+4. ``export``   the fitted card as Verilog-A and SPICE, run in ngspice and in VACASK
+                (OpenVAF) against memli's simulator;
+5. ``crossbar`` what-if: crossbar read error vs array size and wire resistance for the
+                fitted device (a study on Dask) and an IR-drop map;
+6. ``tip_film`` what-if: the paper's tip-on-film architecture: fraction of tips that
+                switch within the tip's sweep window vs grain size and tip pitch;
+7. ``neuro``    in-situ training of a crossbar network of the fitted device (letters
+                z/v/n), tip vs 500 um pad card;
+
+then one report, ``report.html`` (figures embedded) and ``report.md``.  A stage that
+fails stops the demo with its error (exit 1); the report written so far shows which.
+
+``python -m memli.demo --out out/demo [--quick] [--only fit,export]``
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .cards import write_text_atomic
+import numpy as np
+
+from .errors import MemliError
+
+BUNDLED_TIP = Path(__file__).parent / "data" / "bundled" / "llzo_tip_generated.csv"
+FIT_CARD_NAME = "llzo_tip_fit"
 
 
-def stage_device(out: Path, log=print) -> dict:
+class DemoError(MemliError):
+    """A demo stage failed."""
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """Sizes of every stage (``FULL`` for ``make demo``, ``QUICK`` for the tests)."""
+
+    tip_windows: dict = field(default_factory=lambda: {
+        "window_025": (-0.25, 0.25, 50), "window_02_1": (-0.2, 1.0, 200)})
+    endurance_cards: tuple = ("llzo_tip", "llzo_w_probe", "llzo_pad_200um", "llzo_pad_500um")
+    endurance_max_cycles: int = 100_000
+    fit_cycles: int = 20
+    fit_max_nfev: int = 40
+    fit_per_cycle: bool = True
+    xbar_sizes: tuple = (8, 16, 32, 64, 128)
+    xbar_wires_ohm: tuple = (0.1, 1.0, 10.0)
+    xbar_samples: int = 8
+    xbar_map_size: int = 64
+    study_scheduler: str | None = None          # None: LocalCluster; "synchronous"
+    study_workers: int | None = None
+    tipfilm_grain_sizes_m: tuple = (2e-6, 5e-6, 10e-6, 20e-6, 50e-6)
+    tipfilm_pitches_m: tuple = (1e-6, 5e-6, 20e-6)
+    tipfilm_tips: int = 400
+    neuro_epochs: int = 40
+    neuro_cards: tuple = ("llzo_pad_500um",)
+    neuro_digits: bool = True
+    neuro_digits_train: int = 300
+    neuro_digits_epochs: int = 6
+    quick: bool = False
+
+
+FULL = DemoConfig()
+QUICK = DemoConfig(
+    tip_windows={"window_025": (-0.25, 0.25, 4), "window_02_1": (-0.2, 1.0, 4)},
+    endurance_cards=("llzo_tip", "llzo_pad_500um"), endurance_max_cycles=2000,
+    fit_cycles=3, fit_max_nfev=8, fit_per_cycle=False, xbar_sizes=(8, 16, 32),
+    xbar_wires_ohm=(0.1, 1.0), xbar_samples=3, xbar_map_size=16,
+    study_scheduler="synchronous", tipfilm_grain_sizes_m=(5e-6, 20e-6),
+    tipfilm_pitches_m=(5e-6,), tipfilm_tips=100, neuro_epochs=12, neuro_cards=(),
+    neuro_digits=False, quick=True)
+
+
+def _noop(done, total, note=""):
+    return None
+
+
+def fitted_card_path(out_dir) -> Path:
+    return Path(out_dir) / "fit" / f"{FIT_CARD_NAME}.json"
+
+
+def _fitted_card(out_dir):
+    from .cards import load_card
+    p = fitted_card_path(out_dir)
+    if not p.exists():
+        raise DemoError(f"{p}: no fitted card; run the fit stage first "
+                        f"(python -m memli.demo --out {out_dir} --only fit)")
+    return load_card(p)
+
+
+def _rel(p, out_dir) -> str:
+    try:
+        return str(Path(p).relative_to(out_dir))
+    except ValueError:
+        return str(p)
+
+
+# ---------------------------------------------------------------------------------------
+def stage_device(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
+    """Tip sweeps in the paper's two windows; endurance vs working-electrode size."""
     from .plotting import plot_cycle_metrics, plot_endurance, plot_iv_cycles
     from .sim import Waveform, simulate
     from .sim.endurance import endurance
+    progress = progress or _noop
+    out = Path(out_dir) / "device"
     out.mkdir(parents=True, exist_ok=True)
-    summary = {}
-    for tag, (vmin, vmax, n) in {"window_025": (-0.25, 0.25, 50),
-                                 "window_02_1": (-0.2, 1.0, 200)}.items():
-        t0 = time.perf_counter()
+    nums, figs = {}, []
+    total = len(cfg.tip_windows) + len(cfg.endurance_cards)
+    step = 0
+    for tag, (vmin, vmax, n) in cfg.tip_windows.items():
         res = simulate("llzo_tip", Waveform.triangle(vmin, vmax, n))
         ms = res.metrics(0.1)
-        plot_iv_cycles(res.v_source, res.i, res.cycle, out / f"tip_iv_{tag}.png",
-                       title=f"llzo_tip, {n} cycles {vmin:g} V .. {vmax:+g} V")
-        plot_cycle_metrics(ms, out / f"tip_cycles_{tag}.png",
-                           title=f"llzo_tip per-cycle metrics, {vmin:g} V .. {vmax:+g} V")
-        summary[tag] = {"cycles": n, "simulate_s": time.perf_counter() - t0,
-                        "last": ms[-1], "first": ms[0]}
-        log(f"  tip {tag}: {n} cycles, on/off {ms[-1]['on_off']:.3g}, "
-            f"R_LRS {ms[-1]['r_lrs_ohm']:.4g} ohm, V_set {ms[-1]['v_set']} V")
+        figs.append(plot_iv_cycles(res.v_source, res.i, res.cycle, out / f"tip_iv_{tag}.png",
+                                   title=f"llzo_tip, {n} cycles {vmin:g} V .. {vmax:+g} V"))
+        figs.append(plot_cycle_metrics(ms, out / f"tip_cycles_{tag}.png",
+                                       title=f"llzo_tip per-cycle metrics, {vmin:g} V .. "
+                                             f"{vmax:+g} V"))
+        last = ms[-1]
+        nums[f"{tag}: cycles"] = n
+        nums[f"{tag}: on/off (last cycle)"] = last["on_off"]
+        nums[f"{tag}: R_LRS at 0.1 V (ohm)"] = last["r_lrs_ohm"]
+        nums[f"{tag}: V_set (V)"] = last["v_set"]
+        step += 1
+        progress(step, total, f"tip {tag}")
     results = []
-    for name in ("llzo_tip", "llzo_w_probe", "llzo_pad_200um", "llzo_pad_500um"):
-        r = endurance(name, max_cycles=100_000)
+    for name in cfg.endurance_cards:
+        r = endurance(name, max_cycles=cfg.endurance_max_cycles)
         results.append(r)
-        summary.setdefault("cycles_to_failure", {})[name] = r.cycles_to_failure
-        log(f"  endurance {name}: on/off < 10 after "
-            f"{r.cycles_to_failure if r.cycles_to_failure else '> %d' % r.max_cycles} cycles")
-    plot_endurance(results, out / "endurance_vs_electrode.png",
-                   title="on/off vs cycle for four working-electrode sizes")
+        nums[f"cycles to on/off < 10: {name}"] = (r.cycles_to_failure if r.cycles_to_failure
+                                                  else f"> {r.max_cycles}")
+        step += 1
+        progress(step, total, f"endurance {name}")
+    figs.append(plot_endurance(results, out / "endurance_vs_electrode.png",
+                               title="on/off vs cycle for working-electrode sizes"))
+    text = ("The bundled llzo_tip card (Pt c-AFM tip on a grain boundary of LLZO, Li counter "
+            "electrode [lu_yang]) is swept with triangular waveforms in the paper's two "
+            "windows (-0.25..+0.25 V and -0.2..+1 V, negative = SET). Then each "
+            "working-electrode card is cycled until its on/off ratio falls below 10 "
+            "(cycles are skipped where the state drifts slowly, see memli.sim.endurance). "
+            "CLI: memli simulate llzo_tip --sweep -0.2 1 --cycles 200 --out out/tip")
+    return {"key": "device", "title": "1. Device: tip sweeps and electrode-size endurance",
+            "text": text, "numbers": nums, "figures": [str(f) for f in figs],
+            "generated": True}
+
+
+def _load_bundled():
+    from .data.loaders import load
+    if not BUNDLED_TIP.exists():
+        raise DemoError(f"{BUNDLED_TIP}: bundled generated tip dataset missing; expected the "
+                        "file made by `python -m memli.data.synth --card llzo_tip --cycles 200"
+                        " ...` (see memli/data/synth.py)")
+    return load(BUNDLED_TIP)
+
+
+def stage_extract(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
+    """Per-cycle analysis of the bundled GENERATED tip dataset."""
+    from .data.analysis import analyse, write_outputs
+    progress = progress or _noop
+    data = _load_bundled()
+    progress(1, 3, "loaded")
+    an = analyse(data, read_voltage_v=0.1)
+    progress(2, 3, "analysed")
+    paths = write_outputs(an, Path(out_dir) / "extract", force=True)
+    progress(3, 3, "written")
+    s = an.summary()["stats"]
+
+    def med(k):
+        return s[k]["median"] if s.get(k) else None
+    lrs = an.column("r_lrs_ohm")
+    lrs = lrs[np.isfinite(lrs) & (lrs > 0)]
+    nums = {"cycles": an.n_cycles, "generated": an.generated,
+            "median V_set (V)": med("v_set"), "median V_reset (V)": med("v_reset"),
+            "median R_LRS at 0.1 V (ohm)": med("r_lrs_ohm"),
+            "median R_HRS at 0.1 V (ohm)": med("r_hrs_ohm"),
+            "median on/off": med("on_off"),
+            "cycle-to-cycle sd of ln R_LRS": float(np.std(np.log(lrs))) if lrs.size > 2
+            else None,
+            "noise floor (A)": an.noise_floor_a, "compliance (A)": an.compliance_a}
+    text = (f"The bundled dataset {BUNDLED_TIP.name} was GENERATED by memli.data.synth from the "
+            "llzo_tip card with measurement effects (noise, 1 pA floor, 1 mA compliance, "
+            "finite voltage steps, cycle-to-cycle variability); it is not a measurement. It "
+            "is segmented into cycles (negative bias = SET) and each cycle's switching "
+            "voltages and resistances at 0.1 V are tabulated (extract/cycles.csv). "
+            f"CLI: memli extract memli/data/bundled/{BUNDLED_TIP.name} --out out/extract")
+    figs = [paths[k] for k in ("iv_png", "endurance_png", "cdf_png") if k in paths]
+    return {"key": "extract", "title": "2. Extract: cycles of the bundled tip dataset",
+            "text": text, "numbers": nums, "figures": figs, "generated": True,
+            "cycles_csv": paths["cycles_csv"]}
+
+
+def stage_fit(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
+    """Fit the Li-filament model to the first cycles of the bundled dataset."""
+    from .fit import FitData, fit
+    from .fit.report import write_outputs
+    progress = progress or _noop
+    data = _load_bundled()
+    fd = FitData.from_ivdata(data)
+    n = int(fd.cycle.max()) + 1
+    fd = fd.select_cycles(range(min(cfg.fit_cycles, n)))
+    budget = {"global fit": cfg.fit_max_nfev}
+
+    def prog(stage, done, total):
+        progress(done, total, stage)
+    kw = dict(card="llzo_tip", max_nfev=cfg.fit_max_nfev, progress=prog)
+    try:
+        res = fit(fd, per_cycle=cfg.fit_per_cycle, **kw)
+    except MemliError as e:
+        if cfg.fit_per_cycle and "per-cycle" in str(e):
+            res = fit(fd, per_cycle=False, **kw)
+        else:
+            raise
+    res.card.name = FIT_CARD_NAME
+    paths = write_outputs(res, Path(out_dir) / "fit", force=True)
+    card_path = Path(paths["card"])
+    if card_path != fitted_card_path(out_dir):
+        raise DemoError(f"fit wrote {card_path}; expected {fitted_card_path(out_dir)}")
+    m = res.metrics
+    nums = {"cycles fitted": min(cfg.fit_cycles, n), "data points": res.n_points,
+            "function evaluations": res.nfev, "fit time (s)": res.elapsed_s,
+            "median |log10 I_meas - log10 I_fit| (decades)": m.get("median_abs_log10_error"),
+            "V_set rmse (V)": m.get("v_set_rmse"), "V_reset rmse (V)": m.get("v_reset_rmse"),
+            "reduced chi-square (decades^2)": res.redchi}
+    for k, p in res.params.items():
+        if p.vary:
+            se = "?" if p.stderr is None else f"{p.stderr:.3g}"
+            nums[f"{k} ({p.unit or '-'})"] = f"{p.value:.5g} +/- {se}"
+    figs = [paths[k] for k in ("overlay_png", "per_cycle_png") if k in paths]
+    text = (f"The li_filament model is fitted to the first {min(cfg.fit_cycles, n)} cycles by "
+            "simulating the dataset's voltage waveform and minimising log-current residuals "
+            "(memli.fit, start card llzo_tip); uncertainties from the Jacobian. The fitted "
+            f"card is fit/{card_path.name} (provenance 'fit', data hash, GENERATED flag); the "
+            "full lmfit-style report is fit/report.md. "
+            f"CLI: memli fit memli/data/bundled/{BUNDLED_TIP.name} --card llzo_tip "
+            f"--max-cycles {cfg.fit_cycles} --out out/fit")
+    return {"key": "fit", "title": "3. Fit: the Li-filament model", "text": text,
+            "numbers": nums, "figures": figs, "generated": True, "card": str(card_path),
+            "budget": budget}
+
+
+def stage_export(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
+    """Verilog-A + SPICE of the fitted card, verified in ngspice and VACASK."""
+    from .cards import write_text_atomic
+    from .codegen.spice import subckt_text
+    from .codegen.verilog_a import module_text
+    from .verify import verify
+    progress = progress or _noop
+    card = _fitted_card(out_dir)
+    out = Path(out_dir) / "export"
+    va, lib = out / f"memli_{card.model.name}.va", out / f"memli_{card.model.name}.lib"
+    write_text_atomic(va, module_text(card))
+    write_text_atomic(lib, subckt_text(card))
+    progress(1, 2, "exported")
+    rep = verify(card, plot=out / "verify_overlay.png")
+    progress(2, 2, "verified")
+    summ = rep.summary()
+    write_text_atomic(out / "verify.json", json.dumps(summ, indent=2, default=str) + "\n")
+    nums = {"Verilog-A": _rel(va, out_dir), "SPICE": _rel(lib, out_dir)}
+    for sim in ("ngspice", "vacask"):
+        mm = summ[sim]
+        nums[f"{sim}: converged"] = mm.get("converged")
+        nums[f"{sim}: max rel. error LRS"] = mm.get("max_rel_err_lrs")
+        nums[f"{sim}: max |log10| error HRS (decades)"] = mm.get("max_abs_log10_err_hrs")
+        nums[f"{sim}: dV_set (V)"] = mm.get("dv_set")
+        nums[f"{sim}: dV_reset (V)"] = mm.get("dv_reset")
+    nums["all within tolerance"] = bool(summ["passed"])
+    if not summ["passed"]:
+        raise DemoError(f"verify: the exported fitted card does not match memli's simulator "
+                        f"within {rep.tolerances} (see {out / 'verify.json'}): "
+                        + json.dumps({k: summ[k] for k in ('ngspice', 'vacask')}, default=str))
+    text = ("The fitted card is printed as a Verilog-A module (compiled by OpenVAF, run in "
+            "VACASK) and as an ngspice subcircuit, both generated from the model's sympy "
+            "definition; the same triangular sweep runs in both simulators and in memli's "
+            "own simulator, and the currents, SET and RESET voltages are compared "
+            "(tolerances: LRS 1 %, HRS 0.02 decade, SET/RESET 10 mV). "
+            f"CLI: memli export {_rel(fitted_card_path(out_dir), out_dir)} --format verilog-a "
+            "--out out/memli_li_filament.va; memli verify CARD --plot out/verify.png")
+    return {"key": "export", "title": "4. Export to Verilog-A and SPICE, verified in ngspice "
+            "and VACASK", "text": text, "numbers": nums,
+            "figures": [str(out / "verify_overlay.png")], "generated": True,
+            "files": [str(va), str(lib)]}
+
+
+def _device_levels(card, read_v: float = 0.1):
+    """R_LRS, R_HRS (ohm) at ``read_v`` of a card after a few -0.25..0.25 V cycles."""
+    from .sim import Waveform, simulate
+    ms = simulate(card, Waveform.triangle(-0.25, 0.25, 3)).metrics(read_v)[-1]
+    if not ms["r_lrs_ohm"] or not ms["r_hrs_ohm"]:
+        raise DemoError(f"card {card.name}: no LRS/HRS at {read_v} V in -0.25..0.25 V sweeps")
+    return float(ms["r_lrs_ohm"]), float(ms["r_hrs_ohm"])
+
+
+def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
+    """Crossbar read error vs array size and wire resistance (study on Dask) + IR map."""
+    from .circuits.crossbar import Crossbar
+    from .circuits.network import Wires
+    from .circuits.plots import heatmap
+    from .studies import run_study
+    progress = progress or _noop
+    card = _fitted_card(out_dir)
+    out = Path(out_dir) / "crossbar"
+    r_lrs, r_hrs = _device_levels(card)
+    sigma = 0.1
+    cyc = Path(out_dir) / "extract" / "cycles.csv"
+    if cyc.exists():
+        import pandas as pd
+        t = pd.read_csv(cyc, comment="#")
+        lr = t["r_lrs_ohm"].to_numpy(float)
+        lr = lr[np.isfinite(lr) & (lr > 0)]
+        if lr.size > 2:
+            sigma = float(np.std(np.log(lr)))
+    sizes = list(cfg.xbar_sizes)
+    study = {"name": "demo_crossbar", "task": "memli.demo:square_crossbar_read",
+             "seed": 2026, "samples": cfg.xbar_samples,
+             "chunk_size": max(1, cfg.xbar_samples),
+             "grid": {"rows": sizes, "r_wl_ohm": list(cfg.xbar_wires_ohm)},
+             "fixed": {"r_lrs_ohm": r_lrs, "r_hrs_ohm": r_hrs, "sigma_log": sigma,
+                       "v_read_v": 0.1, "r_source_ohm": 1.0, "r_sense_ohm": 1.0},
+             "plot": [{"x": "rows", "y": "read_error_rel_rms", "by": "r_wl_ohm",
+                       "kind": "line", "logx": True, "logy": True}]}
+
+    def prog(done, total, info):
+        progress(done, total + 1, f"{info.get('points_done', 0)} arrays")
+    summ = run_study(study, out / "study", scheduler=cfg.study_scheduler,
+                     workers=cfg.study_workers, progress=prog, force=True)
+    if summ["status"] != "complete" or summ["failed_points"]:
+        raise DemoError(f"crossbar study: {summ['status']}, {summ['failed_points']} failed "
+                        f"rows, failed chunks {summ['failed_chunks']} (see {out / 'study'})")
+    import pandas as pd
+    table = pd.read_parquet(summ["table"])
+    agg = table.groupby(["rows", "r_wl_ohm"])["read_error_rel_rms"].mean()
+    # one IR-drop map of the largest configured map size, 1 ohm wires
+    n = cfg.xbar_map_size
+    rng = np.random.default_rng(7)
+    g = np.where(rng.random((n, n)) < 0.5, 1 / r_lrs, 1 / r_hrs) * np.exp(
+        sigma * rng.standard_normal((n, n)))
+    xb = Crossbar(conductance=g, wires=Wires(1.0, 1.0, 1.0, 1.0))
+    rr = xb.read(np.full(n, 0.1))
+    fig_map = heatmap(rr.ir_drop_v * 1e3, out / "ir_drop_map.png",
+                      f"{n}x{n} crossbar of {card.name} (R_LRS {r_lrs:.3g} ohm), 1 ohm wires, "
+                      "all inputs 0.1 V", "IR drop per cell [mV]")
+    progress(1, 1, "IR map")
+    big, w1 = max(sizes), min(cfg.xbar_wires_ohm, key=lambda w: abs(w - 1.0))
+    nums = {"R_LRS at 0.1 V of the fitted card (ohm)": r_lrs,
+            "R_HRS at 0.1 V (ohm)": r_hrs, "device spread sd ln G (from extract)": sigma,
+            "arrays simulated (study points)": summ["points"],
+            "study workers": summ["workers"], "study time (s)": summ["elapsed_s"]}
+    for (rows, w), e in agg.items():
+        if rows in (min(sizes), big):
+            nums[f"rms read error {rows}x{rows}, {w:g} ohm wires"] = float(e)
+    nums[f"max IR drop in the {n}x{n} map (mV)"] = float(rr.ir_drop_v.max() * 1e3)
+    nums[f"read current lost, {n}x{n} map, 1 ohm wires"] = float(
+        1 - rr.i_out_a.sum() / rr.i_ideal_a.sum())
+    text = ("What if the fitted tip device were the cell of a crossbar? Its LRS of about "
+            f"{r_lrs:.3g} ohm is low next to wire resistances, so the read current falls with "
+            "array size through IR drop along the lines. A study (memli.studies, a grid of "
+            "array size x wire resistance with Monte Carlo device variability taken from the "
+            "dataset's cycle-to-cycle spread) runs on a local Dask cluster; the heat map "
+            f"shows the IR drop of one {n}x{n} read. Error = RMS over bit lines of "
+            "(I - G_nom^T V) / RMS(G_nom^T V). "
+            "CLI: memli study run studies/crossbar_size_wire.toml --out out/xbar; "
+            "memli crossbar dc --conductance G.npy --vin V.npy --r-wl 1 --r-bl 1 --out I.npy")
+    return {"key": "crossbar", "title": "5. What-if: the fitted device in a crossbar",
+            "text": text, "numbers": nums, "figures": summ["plots"] + [str(fig_map)],
+            "generated": True, "table": summ["table"]}
+
+
+def square_crossbar_read(inputs: dict, seed: int) -> dict:
+    """Study task: :func:`memli.studies.tasks.crossbar_read` of a square array
+    (``cols = rows``) with equal word- and bit-line segments (``r_bl_ohm = r_wl_ohm``)."""
+    from .studies.tasks import crossbar_read
+    return crossbar_read({**inputs, "cols": inputs["rows"], "r_bl_ohm": inputs["r_wl_ohm"]},
+                         seed)
+
+
+square_crossbar_read.outputs = ("read_error_rel_rms", "read_error_rel_max", "ir_error_rel_rms",
+                                "variability_error_rel_rms", "i_out_mean_a", "solver_residual")
+
+
+def stage_tip_film(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
+    """Tips on one LLZO film: fraction switching within the tip window vs grain size."""
+    from .physics.microstructure import make_polycrystal
+    from .physics.trigger import TriggerModel
+    from .plotting import GENERATED_NOTE, _plt, save_figure
+    progress = progress or _noop
+    out = Path(out_dir) / "tip_film"
+    model = TriggerModel.calibrated()
+    window_v = -0.25
+    k_side = int(round(math.sqrt(cfg.tipfilm_tips)))
+    rows = {}
+    total = len(cfg.tipfilm_grain_sizes_m)
+    for gi, gs in enumerate(cfg.tipfilm_grain_sizes_m):
+        pc = make_polycrystal(gs, n_grains=150, seed=gi + 1)
+        rng = np.random.default_rng(gi + 100)
+        d_rand = pc.distance_to_gb_m(pc.random_points_m(k_side * k_side, rng))
+        rows.setdefault("random placement", []).append(
+            float(np.mean(model.p_trigger_within(d_rand, window_v))))
+        for pitch in cfg.tipfilm_pitches_m:
+            ij = np.stack(np.meshgrid(np.arange(k_side), np.arange(k_side)), -1).reshape(-1, 2)
+            pts = pc.wrap(ij * pitch + rng.uniform(0, pc.box_m, 2))
+            d = pc.distance_to_gb_m(pts)
+            rows.setdefault(f"grid, pitch {pitch * 1e6:g} um", []).append(
+                float(np.mean(model.p_trigger_within(d, window_v))))
+        progress(gi + 1, total, f"grain {gs * 1e6:g} um")
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    gsu = np.array(cfg.tipfilm_grain_sizes_m) * 1e6
+    for lab, ys in rows.items():
+        ax.semilogx(gsu, ys, "o-", ms=4, label=lab)
+    ax.set_xlabel("grain size [um]")
+    ax.set_ylabel(f"fraction of tips triggering within {window_v:g} V")
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f"{k_side * k_side} tips on one LLZO film (trigger model calibrated to "
+                 f"-0.12 V on a GB)\n{GENERATED_NOTE}", fontsize=9)
+    fig_path = save_figure(fig, out / "tips_switching_vs_grain.png")
+    nums = {"tips per configuration": k_side * k_side, "SET window (V)": window_v}
+    for lab, ys in rows.items():
+        for gs, y in zip(cfg.tipfilm_grain_sizes_m, ys):
+            nums[f"{lab}, grain {gs * 1e6:g} um"] = y
+    text = ("The paper's architecture is many tips on one LLZO film over a common Li electrode. "
+            "A tip switches at small bias only near a grain boundary (about -0.12 V on a GB, "
+            "below -9 V in a grain [lu_yang]). Tips are placed at random or on a square grid "
+            "over a generated polycrystal; each tip's probability to trigger within the tip "
+            "sweep window (-0.25 V) follows from its distance to the nearest grain boundary "
+            "(memli.physics.trigger, calibrated to the paper's two anchor biases). Coarser "
+            "grains leave fewer tips near a boundary. Electrical crosstalk between tips through "
+            "the shared electrolyte is not part of this estimate. "
+            "CLI: memli physics (trigger bias vs GB distance, electrode-size Monte Carlo)")
+    return {"key": "tip_film", "title": "6. What-if: many tips on one LLZO film",
+            "text": text, "numbers": nums, "figures": [str(fig_path)], "generated": True}
+
+
+def stage_neuro(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
+    """In-situ Manhattan-rule training on a crossbar of the fitted device (letters)."""
+    from .neuro.network import Crossbar, train
+    from .neuro.tasks import digits_task, letters_task
+    from .plotting import GENERATED_NOTE, _plt, save_figure
+    progress = progress or _noop
+    out = Path(out_dir) / "neuro"
+    fitted = _fitted_card(out_dir)
+    runs = [("letters", fitted)] + [("letters", c) for c in cfg.neuro_cards]
+    if cfg.neuro_digits:
+        runs.append(("digits", fitted))
+    results = []
+    for k, (task_name, card) in enumerate(runs):
+        task = letters_task() if task_name == "letters" else digits_task(
+            n_train=cfg.neuro_digits_train, seed=0)
+        xb = Crossbar(card, task.n_in, task.n_out, variability=0.05, rng=1)
+        epochs = cfg.neuro_epochs if task_name == "letters" else cfg.neuro_digits_epochs
+        r = train(xb, task.x_train, task.y_train, task.x_test, task.y_test, epochs=epochs,
+                  rng=1, batch_size=None if task_name == "letters" else 50)
+        name = card if isinstance(card, str) else card.name
+        results.append((task_name, name, r))
+        progress(k + 1, len(runs), f"{task_name} on {name}")
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    for task_name, name, r in results:
+        ep = np.arange(1, len(r.train_accuracy) + 1)
+        line = ax.plot(ep, np.array(r.train_accuracy) * 100, "-", label=f"{task_name}, {name}: "
+                       "train")
+        if r.test_accuracy:
+            ax.plot(ep, np.array(r.test_accuracy) * 100, "--", color=line[0].get_color(),
+                    label=f"{task_name}, {name}: test (noisy)" if task_name == "letters"
+                    else f"{task_name}, {name}: test")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy [%]")
+    ax.set_ylim(0, 102)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    ax.set_title(f"in-situ training on a differential crossbar, 5 % device variability\n"
+                 f"{GENERATED_NOTE}", fontsize=9)
+    fig_path = save_figure(fig, out / "training_accuracy.png")
+    nums = {}
+    for task_name, name, r in results:
+        nums[f"{task_name} on {name}: final train accuracy"] = r.final_train_accuracy
+        nums[f"{task_name} on {name}: final test accuracy"] = r.final_test_accuracy
+        nums[f"{task_name} on {name}: weight updates"] = r.weight_updates
+    text = ("A single-layer network with differential pairs of the fitted device is trained "
+            "in situ with the Manhattan rule (every weight update is a programming pulse "
+            "applied to the device model, [prezioso2015]): 3x3-pixel letters z, v, n "
+            "(test: one flipped pixel)" + (", the scikit-learn 8x8 digits" if cfg.neuro_digits
+                                           else "") +
+            (f", and the same letters on {', '.join(cfg.neuro_cards)} for comparison"
+             if cfg.neuro_cards else "") + ". "
+            "CLI: memli neuro train --card llzo_tip --task letters --json")
+    return {"key": "neuro", "title": "7. Neuromorphic: in-situ training on the fitted device",
+            "text": text, "numbers": nums, "figures": [str(fig_path)], "generated": True}
+
+
+STAGES = {"device": stage_device, "extract": stage_extract, "fit": stage_fit,
+          "export": stage_export, "crossbar": stage_crossbar, "tip_film": stage_tip_film,
+          "neuro": stage_neuro}
+
+INTRO = ("memli end-to-end demo. Every number and figure below comes from GENERATED data: "
+         "the bundled dataset was simulated from the llzo_tip card with measurement effects, "
+         "and every what-if is a simulation. The device is the Li | LLZO | tip filament "
+         "memristor of Lu, Yang et al. [lu_yang].")
+
+
+# ---------------------------------------------------------------------------------------
+class _Display:
+    """A rich progress display on stderr: one bar per stage."""
+
+    def __init__(self, enabled: bool):
+        self.prog = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn)
+            self.prog = Progress(TextColumn("{task.description:<10}"), BarColumn(),
+                                 MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
+                                 TimeElapsedColumn(), console=Console(stderr=True))
+            self.prog.start()
+
+    def stage(self, name):
+        if self.prog is None:
+            return _noop, lambda ok, msg="": print(f"  {name}: {msg}", file=sys.stderr)
+        tid = self.prog.add_task(name, total=None, note="")
+
+        def cb(done, total, note=""):
+            self.prog.update(tid, completed=done, total=total, note=str(note)[:40])
+
+        def finish(ok, msg=""):
+            t = self.prog.tasks[[x.id for x in self.prog.tasks].index(tid)]
+            self.prog.update(tid, completed=t.total or 1, total=t.total or 1,
+                             note=("done " if ok else "FAILED ") + msg[:40])
+        return cb, finish
+
+    def close(self):
+        if self.prog is not None:
+            self.prog.stop()
+
+
+def run_demo(out_dir, cfg: DemoConfig = FULL, only=None, show_progress: bool = True) -> dict:
+    """Run the stages in order, write report.html/.md and summary.json; return the summary.
+
+    Raises
+    ------
+    DemoError
+        When a stage fails (after writing the report of the stages so far).
+    """
+    from .cards import write_text_atomic
+    from .report import write_report
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    names = list(STAGES) if not only else list(only)
+    unknown = [n for n in names if n not in STAGES]
+    if unknown:
+        raise DemoError(f"--only {','.join(unknown)}: unknown stage(s); stages: "
+                        f"{', '.join(STAGES)}")
+    t0 = time.perf_counter()
+    sections, summary, failure = [], {"generated": True, "quick": cfg.quick, "stages": {}}, None
+    disp = _Display(show_progress)
+    try:
+        for name in names:
+            cb, finish = disp.stage(name)
+            ts = time.perf_counter()
+            try:
+                sec = STAGES[name](out, cb, cfg)
+            except Exception as e:  # noqa: BLE001  (reported, then the demo fails)
+                finish(False, type(e).__name__)
+                msg = f"{type(e).__name__}: {e}"
+                sections.append({"key": name, "title": name, "status": "failed", "error": msg,
+                                 "generated": True})
+                summary["stages"][name] = {"status": "failed", "error": msg}
+                failure = DemoError(f"demo stage '{name}' failed: {msg}")
+                failure.__cause__ = e
+                break
+            dt = time.perf_counter() - ts
+            sec["status"] = "ok"
+            sec.setdefault("numbers", {})["stage time (s)"] = dt
+            sections.append(sec)
+            summary["stages"][name] = {"status": "ok", "elapsed_s": dt,
+                                       "numbers": sec["numbers"], "figures": sec["figures"]}
+            finish(True, f"{dt:.1f} s")
+    finally:
+        disp.close()
+    summary["elapsed_s"] = time.perf_counter() - t0
+    title = "memli demo: Li | LLZO | tip filament memristor, data to circuits" + (
+        " (quick configuration)" if cfg.quick else "")
+    summary["report"] = write_report(out, title, sections, intro=INTRO)
+    write_text_atomic(out / "summary.json",
+                      json.dumps(summary, indent=2, default=_json_default) + "\n")
+    if failure is not None:
+        raise failure
     return summary
 
 
+def _json_default(o):
+    if isinstance(o, (np.floating, np.integer)):
+        return o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return str(o)
+
+
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m memli.demo", description=__doc__)
-    ap.add_argument("--out", default="out/demo", type=Path)
+    ap = argparse.ArgumentParser(prog="python -m memli.demo", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="out/demo", type=Path, help="output folder")
+    ap.add_argument("--quick", action="store_true", help="reduced configuration (~1 min)")
+    ap.add_argument("--only", default=None, help="comma-separated stages to run "
+                    f"({','.join(STAGES)}); later stages need the fit stage's card")
+    ap.add_argument("--workers", type=int, default=None, help="Dask workers of the crossbar "
+                    "study (default one per core)")
+    ap.add_argument("--quiet", action="store_true", help="no progress display")
     args = ap.parse_args(argv)
-    t0 = time.perf_counter()
-    print(f"memli demo -> {args.out}", file=sys.stderr)
-    summary = {"generated": True, "device": stage_device(args.out, log=lambda s: print(
-        s, file=sys.stderr))}
-    summary["elapsed_s"] = time.perf_counter() - t0
-    write_text_atomic(args.out / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
-    print(f"done in {summary['elapsed_s']:.1f} s: {args.out}/summary.json", file=sys.stderr)
+    cfg = QUICK if args.quick else FULL
+    if args.workers:
+        cfg = replace(cfg, study_workers=args.workers)
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    print(f"memli demo -> {args.out}" + (" (quick)" if args.quick else ""), file=sys.stderr)
+    try:
+        summary = run_demo(args.out, cfg, only, show_progress=not args.quiet)
+    except DemoError as e:
+        print(f"memli demo: error: {e}", file=sys.stderr)
+        print(f"partial report: {args.out}/report.html", file=sys.stderr)
+        return 1
+    print(f"done in {summary['elapsed_s']:.1f} s: {summary['report']['html']}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
