@@ -10,8 +10,9 @@
   instead, so no ``uic`` is needed (the capacitor also carries ``IC=`` so ``uic`` works);
   a 1e12 ohm leak (gmin) keeps the node from floating;
 * the smooth primitives of :mod:`memli.models.smooth` as ``.func`` (same formulas as the
-  Verilog-A printer: ``logistic(z) = (1 + tanh(z/2))/2``, ``softplus(z) = max(z,0) +
-  ln(1 + exp(-|z|))``, ``limexp(z) = exp(min(z, Z))(1 + max(z - Z, 0))``).
+  Verilog-A printer: ``logistic(z) = exp(min(z,0))/(1 + exp(-|z|))``, ``softplus(z) =
+  max(z,0) + 2 atanh(u/(2+u))`` with ``u = exp(-|z|)``, ``limexp(z) = exp(min(z, Z))
+  (1 + max(z - Z, 0))``: no overflow, full relative precision in the tails).
 
 Every ``.param`` default comes from the card.  Instantiate with :func:`instance_line`;
 a deck may hold any number of instances (crossbars: one line per device).
@@ -29,8 +30,8 @@ _LZ = num(smooth.LIMEXP_Z)
 
 #: ``.func`` bodies of the primitives
 FUNC_BODIES = {
-    "logistic": "0.5*(1+tanh(0.5*z))",
-    "softplus": "max(z,0)+ln(1+exp(-abs(z)))",
+    "logistic": "exp(min(z,0))/(1+exp(-abs(z)))",
+    "softplus": "max(z,0)+2*atanh(exp(-abs(z))/(2+exp(-abs(z))))",
     "limexp": f"exp(min(z,{_LZ}))*(1+max(z-{_LZ},0))",
 }
 

@@ -15,9 +15,12 @@ for Compact Modeling in Verilog-A", IEEE JEDS 2015, doi:10.1109/JEDS.2015.245534
 * every parameter carries ``desc``, ``units`` and a ``from [lo:hi]`` range (the card's
   bounds); ``Param.instance`` parameters and the initial states are instance parameters;
 * the smooth primitives are analog functions written without branches on a bias:
-  ``logistic(z) = (1 + tanh(z/2))/2``, ``softplus(z) = max(z,0) + ln(1 + exp(-|z|))``,
+  ``logistic(z) = exp(min(z,0)) / (1 + exp(-|z|))``, ``softplus(z) = max(z,0) +
+  2 atanh(u/(2+u))`` with ``u = exp(-|z|)`` (that is ln(1+u) without losing the
+  relative precision of small u),
   ``limexp(z) = exp(min(z, Z)) (1 + max(z - Z, 0))`` with ``Z = LIMEXP_Z``: the same
-  functions as ``memli.models.smooth`` (exactly equal, evaluated without overflow);
+  functions as ``memli.models.smooth`` (equal to ~1e-15 relative for any z, no
+  overflow, no cancellation in the exponentially small tails);
 * op-point outputs: each state (in its own unit) and ``r_dev_ohm`` (chord resistance).
 
 Cards become parameter defaults (:func:`module_text` with ``card``) or a simulator
@@ -36,8 +39,8 @@ _LZ = num(smooth.LIMEXP_Z)
 
 #: analog-function bodies of the primitives (see module docstring)
 _VA_FUNCS = {
-    "logistic": "0.5 * (1.0 + tanh(0.5 * z))",
-    "softplus": "max(z, 0.0) + ln(1.0 + exp(-abs(z)))",
+    "logistic": "exp(min(z, 0.0)) / (1.0 + exp(-abs(z)))",
+    "softplus": "max(z, 0.0) + 2.0 * atanh(exp(-abs(z)) / (2.0 + exp(-abs(z))))",
     "limexp": f"exp(min(z, {_LZ})) * (1.0 + max(z - {_LZ}, 0.0))",
 }
 
