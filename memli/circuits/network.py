@@ -84,8 +84,7 @@ class Network:
     law ``I = c * (w - b) + i_src``.
     """
 
-    def __init__(self, c: np.ndarray, wires: Wires, term: Terminals, k: int = 4,
-                 coarsest: int = 6000):
+    def __init__(self, c: np.ndarray, wires: Wires, term: Terminals, **solver_kw):
         c = np.asarray(c, dtype=float)
         self.n, self.m = n, m = c.shape
         self.c, self.wires, self.term = c, wires, term
@@ -111,7 +110,7 @@ class Network:
         else:
             self.w_fixed = self.b_fixed = False
             self.mode = "merged"
-        self.k, self.coarsest = k, coarsest
+        self.solver_kw = solver_kw
         self._sys = None
         if self.mode == "lines":
             self._sys = self._line_system()
@@ -150,7 +149,7 @@ class Network:
         cc[-1, pb] = 0.0
         self._dw, self._ow, self._db, self._ob, self._cc = dw, ow, db, ob, cc
         self._g = (g_wl, g_bl, g_s, g_t)
-        return LineSystem(dw, ow, db, ob, cc, k=self.k, coarsest=self.coarsest)
+        return LineSystem(dw, ow, db, ob, cc, **self.solver_kw)
 
     def rhs(self, i_src=None):
         """Right-hand side of the line form for companion currents ``i_src``."""

@@ -1,0 +1,254 @@
+"""Inner loops of the crossbar solver: compiled C when a compiler is present, numpy else.
+
+The kernels are a fused matrix-vector product of the line-form crossbar matrix and
+LDL^T factorisation / solves of the word-line (stride 1) and bit-line (stride m)
+tridiagonal systems.  The C source is compiled once and cached by
+:func:`memli.codegen.c_.load_library`; ``MEMLI_NO_C=1`` forces the numpy versions.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+
+import numpy as np
+
+_SRC = r"""
+#include <stddef.h>
+/* y = A x for the crossbar in line form, arrays row-major (n, m).
+   ew: word-line off-diagonal, flat, length n*m-1 (0 between rows);
+   eb: bit-line off-diagonal, (n-1, m). */
+void xb_matvec(long n, long m, const double *dw, const double *ew, const double *db,
+               const double *eb, const double *c, const double *w, const double *b,
+               double *yw, double *yb)
+{
+    long nm = n * m;
+    for (long k = 0; k < nm; k++) {
+        double cw = c[k] * (w[k] - b[k]);
+        double sw = (dw[k] - c[k]) * w[k] + cw;
+        if (k + 1 < nm) sw += ew[k] * w[k + 1];
+        if (k > 0) sw += ew[k - 1] * w[k - 1];
+        yw[k] = sw;
+        double sb = (db[k] - c[k]) * b[k] - cw;
+        if (k + m < nm) sb += eb[k] * b[k + m];
+        if (k >= m) sb += eb[k - m] * b[k - m];
+        yb[k] = sb;
+    }
+}
+
+/* LDL^T of tridiagonal systems with diagonal d and off-diagonal e, where element k is
+   coupled to k + stride.  len = total elements; e has len - stride entries.
+   On return d holds 1/D and e holds L. Returns the index of the first non-positive
+   pivot, or -1. */
+long xb_ldl_factor(long len, long stride, double *d, double *e)
+{
+    for (long k = 0; k < len; k++) {
+        if (k >= stride) {
+            long p = k - stride;
+            double l = e[p] * d[p];      /* d[p] already holds 1/D[p] */
+            d[k] -= l * e[p];
+            e[p] = l;
+        }
+        if (!(d[k] > 0.0)) return k;
+        d[k] = 1.0 / d[k];
+    }
+    return -1;
+}
+
+/* CG step: x += a p; r -= a q; returns r.r */
+double xb_cg_step(long len, double a, const double *p, const double *q, double *x, double *r)
+{
+    double s = 0.0;
+    for (long k = 0; k < len; k++) {
+        x[k] += a * p[k];
+        double rk = r[k] - a * q[k];
+        r[k] = rk;
+        s += rk * rk;
+    }
+    return s;
+}
+
+/* p = z + beta p */
+void xb_cg_dir(long len, double beta, const double *z, double *p)
+{
+    for (long k = 0; k < len; k++) p[k] = z[k] + beta * p[k];
+}
+
+/* out = c * x + y */
+void xb_fma(long len, const double *c, const double *x, const double *y, double *out)
+{
+    for (long k = 0; k < len; k++) out[k] = c[k] * x[k] + y[k];
+}
+
+void xb_ldl_solve(long len, long stride, const double *invd, const double *l, double *y)
+{
+    for (long k = stride; k < len; k++) y[k] -= l[k - stride] * y[k - stride];
+    for (long k = 0; k < len; k++) y[k] *= invd[k];
+    for (long k = len - stride - 1; k >= 0; k--) y[k] -= l[k] * y[k + stride];
+}
+"""
+
+_LIB = {"lib": None, "tried": False}
+
+
+def _lib():
+    if _LIB["tried"]:
+        return _LIB["lib"]
+    _LIB["tried"] = True
+    if os.environ.get("MEMLI_NO_C"):
+        return None
+    try:
+        from ..codegen.c_ import load_library
+        lib = load_library(_SRC, "crossbar")
+    except Exception:  # noqa: BLE001  (no compiler: numpy fallback)
+        return None
+    d = ctypes.POINTER(ctypes.c_double)
+    L = ctypes.c_long
+    lib.xb_matvec.argtypes = [L, L] + [d] * 9
+    lib.xb_matvec.restype = None
+    lib.xb_ldl_factor.argtypes = [L, L, d, d]
+    lib.xb_ldl_factor.restype = L
+    lib.xb_ldl_solve.argtypes = [L, L, d, d, d]
+    lib.xb_ldl_solve.restype = None
+    lib.xb_cg_step.argtypes = [L, ctypes.c_double, d, d, d, d]
+    lib.xb_cg_step.restype = ctypes.c_double
+    lib.xb_cg_dir.argtypes = [L, ctypes.c_double, d, d]
+    lib.xb_cg_dir.restype = None
+    lib.xb_fma.argtypes = [L, d, d, d, d]
+    lib.xb_fma.restype = None
+    _LIB["lib"] = lib
+    return lib
+
+
+def compiled() -> bool:
+    """True when the C kernels are in use."""
+    return _lib() is not None
+
+
+def _p(a):
+    return a.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+
+
+def matvec(n, m, dw, ew, db, eb, c, w, b, yw, yb):
+    """yw, yb (preallocated, C-contiguous) = A (w, b)."""
+    lib = _lib()
+    if lib is not None:
+        lib.xb_matvec(n, m, _p(dw), _p(ew), _p(db), _p(eb), _p(c), _p(w), _p(b),
+                      _p(yw), _p(yb))
+        return yw, yb
+    np.multiply(dw, w, out=yw)
+    yw -= c * b
+    np.multiply(db, b, out=yb)
+    yb -= c * w
+    wf, bf, ywf, ybf = w.ravel(), b.ravel(), yw.ravel(), yb.ravel()
+    if m > 1:
+        ywf[:-1] += ew * wf[1:]
+        ywf[1:] += ew * wf[:-1]
+    if n > 1:
+        ebf = eb.ravel()
+        ybf[:-m] += ebf * bf[m:]
+        ybf[m:] += ebf * bf[:-m]
+    return yw, yb
+
+
+def cg_step(a, p, q, x, r) -> float:
+    """x += a p; r -= a q (in place, C-contiguous); returns r.r."""
+    lib = _lib()
+    if lib is not None:
+        return float(lib.xb_cg_step(x.size, float(a), _p(p), _p(q), _p(x), _p(r)))
+    x += a * p
+    r -= a * q
+    return float(np.vdot(r, r))
+
+
+def cg_dir(beta, z, p):
+    """p = z + beta p (in place)."""
+    lib = _lib()
+    if lib is not None:
+        lib.xb_cg_dir(p.size, float(beta), _p(z), _p(p))
+        return p
+    p *= beta
+    p += z
+    return p
+
+
+def fma(c, x, y, out=None):
+    """c * x + y (new array unless ``out``)."""
+    out = np.empty(np.shape(x)) if out is None else out
+    lib = _lib()
+    if lib is not None:
+        lib.xb_fma(out.size, _p(c), _p(x), _p(y), _p(out))
+        return out
+    np.multiply(c, x, out=out)
+    out += y
+    return out
+
+
+class LDL:
+    """Tridiagonal systems coupling element k with k + stride (flat array of length len).
+
+    ``stride = 1`` with zero couplings between rows: all word lines; ``stride = m``:
+    all bit lines of a row-major (n, m) array.
+    """
+
+    def __init__(self, d, e, stride: int):
+        d = np.array(d, dtype=float, copy=True).ravel()
+        e = np.array(e, dtype=float, copy=True).ravel()
+        self.len, self.stride = len(d), stride
+        lib = _lib()
+        if lib is not None:
+            bad = lib.xb_ldl_factor(self.len, stride, _p(d), _p(e))
+        else:
+            bad = -1
+            s = stride
+            n = self.len // s if s > 1 else self.len
+            if s > 1:
+                D = d.reshape(n, s)
+                E = e.reshape(n - 1, s)
+                for i in range(n):
+                    if i:
+                        li = E[i - 1] * D[i - 1]
+                        D[i] -= li * E[i - 1]
+                        E[i - 1] = li
+                    if not np.all(D[i] > 0):
+                        bad = i * s
+                        break
+                    D[i] = 1.0 / D[i]
+            else:
+                for k in range(n):
+                    if k:
+                        lk = e[k - 1] * d[k - 1]
+                        d[k] -= lk * e[k - 1]
+                        e[k - 1] = lk
+                    if not d[k] > 0:
+                        bad = k
+                        break
+                    d[k] = 1.0 / d[k]
+        self.bad = int(bad)
+        self.invd, self.l = d, e
+
+    def solve(self, r, inplace: bool = False):
+        """Solution for right-hand side ``r`` (any shape with len elements): a new array,
+        or ``r`` itself overwritten when ``inplace`` (C-contiguous float64 only)."""
+        y = r if inplace else np.array(r, dtype=float, copy=True)
+        lib = _lib()
+        if lib is not None:
+            lib.xb_ldl_solve(self.len, self.stride, _p(self.invd), _p(self.l), _p(y))
+            return y
+        s = self.stride
+        yf = y.reshape(-1)
+        if s > 1:
+            Y = yf.reshape(-1, s)
+            L = self.l.reshape(-1, s)
+            for i in range(1, Y.shape[0]):
+                Y[i] -= L[i - 1] * Y[i - 1]
+            yf *= self.invd
+            for i in range(Y.shape[0] - 2, -1, -1):
+                Y[i] -= L[i] * Y[i + 1]
+        else:
+            from scipy.linalg import lapack
+            # numpy has no fast scalar recurrence: rebuild D, E and use LAPACK
+            D = 1.0 / self.invd
+            E = self.l * D[:-1]
+            x, _ = lapack.dpttrs(D, E, yf)
+            yf[:] = x
+        return y
