@@ -47,6 +47,11 @@ def plot_study(table: pd.DataFrame, spec: dict, out_dir, study) -> Path:
                 ax.plot(cx, cy, "-", lw=1.6, color=pts[0].get_color())
     if spec.get("logx"):
         ax.set_xscale("log")
+        xv = np.unique(ok[x].to_numpy(float))
+        if 1 < xv.size <= 12:
+            ax.set_xticks(xv)
+            ax.set_xticklabels([f"{v:g}" for v in xv])
+            ax.minorticks_off()
     if spec.get("logy"):
         ax.set_yscale("log")
     ax.set_xlabel(x)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import importlib
 import math
-import time
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Callable
@@ -190,15 +189,12 @@ def crossbar_read_currents(g_siemens, v_in_v, r_wl_ohm, r_bl_ohm, r_source_ohm,
     """Bit-line currents (A) of a linear crossbar read, and the solver's residual.
 
     Word lines driven at column 0 with ``v_in_v`` through ``r_source_ohm``; bit lines
-    into a virtual ground through ``r_sense_ohm`` (the convention of
-    :mod:`memli.circuits.network`).
+    into a virtual ground through ``r_sense_ohm`` (:func:`memli.circuits.crossbar.dc_linear`,
+    the exact structured solver of :mod:`memli.circuits`).
     """
-    from ..circuits.network import Network, Terminals, Wires
-    n, m = g_siemens.shape
-    net = Network(g_siemens, Wires(r_wl_ohm, r_bl_ohm, r_source_ohm, r_sense_ohm),
-                  Terminals.make(n, m, v_in_v, 0.0))
-    w, b, info = net.solve()
-    return (g_siemens * (w - b)).sum(axis=0), float(info.residual)
+    from ..circuits.crossbar import dc_linear
+    dc = dc_linear(g_siemens, v_in_v, r_wl_ohm, r_bl_ohm, r_source_ohm, r_sense_ohm)
+    return np.asarray(dc.i_out_a, float), float(dc.info.residual)
 
 
 def _rms(a) -> float:
@@ -249,7 +245,7 @@ def crossbar_read(inputs: dict, seed: int) -> dict:
 # ---------------------------------------------------------------------------------------
 @register("fit_generated",
           outputs=("median_abs_log10_error", "v_set_rmse", "v_reset_rmse",
-                   "params_within_2sigma", "params_fitted", "nfev", "fit_s"),
+                   "params_within_2sigma", "params_fitted", "nfev"),
           defaults={"card": "llzo_tip", "cycles": 5, "vmin_v": -0.25, "vmax_v": 1.0,
                     "noise_rel": 0.02, "floor_a": 1e-12, "variability": 0.0,
                     "max_nfev": 30},
@@ -267,7 +263,6 @@ def fit_generated(inputs: dict, seed: int) -> dict:
                    floor_a=float(s["floor_a"]), variability=float(s["variability"]),
                    seed=seed, params=over or None)
     fd = FitData.from_arrays(gen.t_s, gen.v_v, gen.i_a, gen.cycle)
-    t0 = time.perf_counter()
     res = fit(fd, card=base, max_nfev=int(s["max_nfev"]), workers=1)
     truth = gen.card.values
     within = [abs(p.value - truth[k]) <= 2 * p.stderr for k, p in res.params.items()
@@ -276,26 +271,28 @@ def fit_generated(inputs: dict, seed: int) -> dict:
     return {"median_abs_log10_error": _f(met.get("median_abs_log10_error")),
             "v_set_rmse": _f(met.get("v_set_rmse")), "v_reset_rmse": _f(met.get("v_reset_rmse")),
             "params_within_2sigma": int(sum(within)), "params_fitted": len(within),
-            "nfev": int(res.nfev), "fit_s": time.perf_counter() - t0}
+            "nfev": int(res.nfev)}
 
 
 @register("neuro_train",
-          outputs=("train_accuracy", "test_accuracy", "updates"),
-          defaults={"card": "llzo_tip", "task": "letters", "epochs": 20, "variability": 0.05,
-                    "r_wire_ohm": 0.0})
+          outputs=("train_accuracy", "test_accuracy", "weight_updates", "epochs_run"),
+          defaults={"card": "llzo_tip", "task": "letters", "epochs": 30, "variability": 0.05,
+                    "r_wire_ohm": 0.0, "n_train": 300, "batch_size": 0})
 def neuro_train(inputs: dict, seed: int) -> dict:
-    """In-situ training of a single-layer crossbar network (memli.neuro)."""
-    try:
-        neuro = importlib.import_module("memli.neuro")
-    except ImportError as e:
-        raise MemliError(f"neuro_train: memli.neuro is not available ({e})") from None
+    """In-situ Manhattan-rule training on a crossbar of the card's devices (memli.neuro)."""
+    from ..neuro.network import Crossbar, train
+    from ..neuro.tasks import digits_task, letters_task
     s, _ = _split(inputs, TASKS["neuro_train"].defaults, task="neuro_train")
-    train = getattr(neuro, "train", None)
-    if train is None:
-        raise MemliError("neuro_train: memli.neuro has no train(); cannot run this task")
-    r = train(card=s["card"], task=s["task"], epochs=int(s["epochs"]),
-              variability=float(s["variability"]), r_wire_ohm=float(s["r_wire_ohm"]),
-              seed=seed)
-    get = (lambda k: r[k]) if isinstance(r, dict) else (lambda k: getattr(r, k))
-    return {"train_accuracy": float(get("train_accuracy")),
-            "test_accuracy": float(get("test_accuracy")), "updates": int(get("updates"))}
+    if s["task"] == "letters":
+        task = letters_task()
+    elif s["task"] == "digits":
+        task = digits_task(n_train=int(s["n_train"]), seed=0)
+    else:
+        raise MemliError(f"neuro_train: task {s['task']!r}; expected 'letters' or 'digits'")
+    xb = Crossbar(s["card"], task.n_in, task.n_out, variability=float(s["variability"]),
+                  rng=seed, r_wire_ohm=float(s["r_wire_ohm"]))
+    r = train(xb, task.x_train, task.y_train, task.x_test, task.y_test,
+              epochs=int(s["epochs"]), rng=seed, batch_size=int(s["batch_size"]) or None)
+    return {"train_accuracy": float(r.final_train_accuracy),
+            "test_accuracy": float(r.final_test_accuracy),
+            "weight_updates": int(r.weight_updates), "epochs_run": len(r.train_accuracy)}
