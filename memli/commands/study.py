@@ -42,7 +42,8 @@ def register(app: typer.Typer):
                                  "the same study)"),
         scheduler: Optional[str] = typer.Option(
             None, "--scheduler", help="tcp://HOST:PORT of a running dask scheduler "
-            "(default: a local cluster of worker processes)"),
+            "(default: a local cluster of worker processes; 'synchronous': in this "
+            "process, without Dask)"),
         workers: Optional[int] = typer.Option(
             None, "--workers", min=1, help="local worker processes (default: one per core); "
             "with --scheduler, wait for this many workers"),
@@ -89,7 +90,7 @@ def register(app: typer.Typer):
             typer.echo(f"memli: {len(summary['failed_chunks'])} chunk(s) and "
                        f"{summary['failed_points'] or 0} row(s) failed; see "
                        f"{out}/failures.json and the 'error' column", err=True)
-            raise typer.Exit(1)
+            raise SystemExit(1)
 
     @study_app.command("tasks")
     def tasks_cmd(json_: bool = typer.Option(False, "--json", help="print as JSON")):

@@ -97,3 +97,23 @@ def test_crossbar_read_zero_wires_is_ideal():
     np.testing.assert_allclose(i, g.T @ v, rtol=1e-12)
     i1, _ = crossbar_read_currents(g, v, 1.0, 1.0, 1.0, 1.0)
     assert np.all(i1 < g.T @ v)                   # line resistance only loses current
+
+
+def test_cli_exit_codes_and_json(tmp_path):
+    import subprocess
+    import sys
+    good = tmp_path / "g.toml"
+    good.write_text('name = "g"\ntask = "crossbar_read"\nsamples = 4\nchunk_size = 2\n'
+                    '[grid]\nrows = [0, 3]\n[fixed]\ncols = 3\n')
+    cmd = [sys.executable, "-m", "memli", "study", "run", str(good), "--scheduler",
+           "synchronous", "--out", str(tmp_path / "o"), "--json"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr            # rows = 0 fails: reported, exit 1
+    s = json.loads(r.stdout)
+    assert (s["points"], s["failed_points"], s["status"]) == (8, 4, "complete")
+    assert "4 row(s) failed" in r.stderr
+    bad = tmp_path / "b.toml"
+    bad.write_text('name = "b"\ntask = "crossbar_read"\nchunk_size = -1\n')
+    r = subprocess.run(cmd[:5] + [str(bad), "--out", str(tmp_path / "p")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "chunk_size" in r.stderr
