@@ -125,6 +125,8 @@ def compiled() -> bool:
 
 
 def _p(a):
+    if not (a.flags.c_contiguous and a.dtype == np.float64):
+        raise ValueError("crossbar kernel: arrays must be C-contiguous float64")
     return a.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
 
 
@@ -191,8 +193,8 @@ class LDL:
     """
 
     def __init__(self, d, e, stride: int):
-        d = np.array(d, dtype=float, copy=True).ravel()
-        e = np.array(e, dtype=float, copy=True).ravel()
+        d = np.array(d, dtype=float, order="C", copy=True).ravel()
+        e = np.array(e, dtype=float, order="C", copy=True).ravel()
         self.len, self.stride = len(d), stride
         lib = _lib()
         if lib is not None:
@@ -229,7 +231,9 @@ class LDL:
     def solve(self, r, inplace: bool = False):
         """Solution for right-hand side ``r`` (any shape with len elements): a new array,
         or ``r`` itself overwritten when ``inplace`` (C-contiguous float64 only)."""
-        y = r if inplace else np.array(r, dtype=float, copy=True)
+        if inplace and not (r.flags.c_contiguous and r.dtype == np.float64):
+            raise ValueError("LDL.solve(inplace=True) needs a C-contiguous float64 array")
+        y = r if inplace else np.array(r, dtype=float, order="C", copy=True)
         lib = _lib()
         if lib is not None:
             lib.xb_ldl_solve(self.len, self.stride, _p(self.invd), _p(self.l), _p(y))
