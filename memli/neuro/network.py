@@ -1,0 +1,338 @@
+"""A single-layer network trained in situ on a simulated crossbar of memli devices.
+
+Each weight is a differential pair of devices, ``W = G+ - G-`` [prezioso2015]: input
+``i`` drives word line ``i`` with a read voltage, output ``k`` is the difference of
+the currents of bit lines ``2k`` and ``2k + 1``.  Training uses the Manhattan rule
+[prezioso2015]: every weight whose accumulated delta-rule gradient has a sign gets
+one fixed programming pulse, whatever the gradient's size.
+
+Two ways to realise the Manhattan step on a device pair:
+
+``"depress"``
+    Only RESET pulses (partial stripping): a positive step resets the ``G-`` device,
+    a negative one the ``G+`` device.  On li_filament cards RESET is gradual and
+    self-limiting (stripping slows as the gap opens), SET is abrupt, so this is
+    the mode that gives analog weights; the conductances fall over training, and
+    the step shrinks with them.  Pairs whose devices both fall below
+    ``refresh_fraction`` of the initial conductance are refreshed: both devices
+    are SET again and the weight is re-programmed (read-verify RESET pulses).
+``"bipolar"``
+    Partial SET of one device and partial RESET of the other (the textbook
+    scheme).  A partial SET needs an amplitude within a few mV of the SET
+    threshold, so device-to-device threshold spread makes the step size scatter
+    by orders of magnitude.
+
+All devices are integrated together (:class:`memli.neuro.devices.DeviceArray`);
+selected cells get the full pulse and unselected cells 0 V (ideal selection).
+Reads use ideal wires or, with ``r_wire_ohm > 0``, the crossbar's resistive lines
+(:mod:`memli.circuits.network`, exact for ohmic devices by superposition).
+
+References
+----------
+.. [prezioso2015] M. Prezioso, F. Merrikh-Bayat, B. D. Hoskins, G. C. Adam, K. K.
+   Likharev, D. B. Strukov, "Training and operation of an integrated neuromorphic
+   network based on metal-oxide memristors", Nature 521, 61-64 (2015),
+   doi:10.1038/nature14441.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import DataError
+from .devices import DeviceArray, as_card
+
+__all__ = ["Programming", "Crossbar", "TrainResult", "train", "DEFAULT_PROGRAMMING"]
+
+
+@dataclass
+class Programming:
+    """Pulse settings for forming, weight updates and reads.
+
+    Attributes
+    ----------
+    v_form_v, t_form_s : float
+        Full SET (forming) pulse, V and s (negative: plating).
+    v_reset_v, t_reset_s : float
+        Partial RESET (depression) pulse of one Manhattan step.
+    n_init_resets : int
+        RESET pulses after forming, placing the devices in the analog range.
+    v_set_v, t_set_s : float
+        Partial SET pulse of one Manhattan step (``"bipolar"`` mode only).
+    v_read_v : float
+        Read voltage of an input of value 1, V.
+    refresh_fraction : float
+        Refresh a pair when both conductances fall below this fraction of the
+        mean conductance after initialisation (``"depress"`` mode).
+    n_steps : int
+        Backward-Euler steps per pulse.
+    """
+
+    v_form_v: float = -0.3
+    t_form_s: float = 1e-3
+    v_reset_v: float = 0.2
+    t_reset_s: float = 1e-4
+    n_init_resets: int = 6
+    v_set_v: float = -0.19
+    t_set_s: float = 1e-4
+    v_read_v: float = 0.1
+    refresh_fraction: float = 0.05
+    n_steps: int = 8
+
+
+DEFAULT_PROGRAMMING = Programming()
+
+
+class Crossbar:
+    """``n_in`` word lines x ``2 n_out`` bit lines of devices in differential pairs.
+
+    Parameters
+    ----------
+    card : Card or str
+    n_in, n_out : int
+        Inputs (including a bias input, if used) and outputs.
+    variability : float
+        Relative device-to-device spread (see :class:`DeviceArray`).
+    rng : Generator or int
+    prog : Programming
+    mode : {"depress", "bipolar"}
+    r_wire_ohm : float
+        Wire segment resistance between neighbouring cells, ohm (0: ideal).
+    params : mapping, optional
+        Parameter overrides for every device.
+    """
+
+    def __init__(self, card, n_in: int, n_out: int, variability: float = 0.05, rng=None,
+                 prog: Programming | None = None, mode: str = "depress",
+                 r_wire_ohm: float = 0.0, params=None):
+        if mode not in ("depress", "bipolar"):
+            raise DataError(f"mode {mode!r}; expected 'depress' or 'bipolar'")
+        self.card = as_card(card)
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.prog = prog or DEFAULT_PROGRAMMING
+        self.mode = mode
+        self.r_wire_ohm = float(r_wire_ohm)
+        self.dev = DeviceArray(self.card, self.n_in * 2 * self.n_out, variability, rng,
+                               params=params)
+        self.n_pulses = 0
+        self.n_refresh = 0
+        self._form(np.ones(self.dev.n, bool))
+        self.g_ref_siemens = float(np.mean(self.g_matrix()))
+
+    # -- layout ---------------------------------------------------------------------
+    @property
+    def shape(self):
+        return (self.n_in, 2 * self.n_out)
+
+    def g_matrix(self) -> np.ndarray:
+        """Device conductances (n_in, 2 n_out), S, at the read voltage."""
+        return self.dev.conductance(self.prog.v_read_v).reshape(self.shape)
+
+    def weights_siemens(self) -> np.ndarray:
+        """Differential weights ``G+ - G-`` (n_in, n_out), S (ideal wires)."""
+        g = self.g_matrix()
+        return g[:, 0::2] - g[:, 1::2]
+
+    # -- programming ----------------------------------------------------------------
+    def _pulse(self, v_v, width_s, mask):
+        if np.any(mask):
+            self.dev.pulse(v_v, width_s, n_steps=self.prog.n_steps, mask=mask)
+            self.n_pulses += int(np.count_nonzero(mask))
+
+    def _form(self, mask):
+        pr = self.prog
+        self._pulse(pr.v_form_v, pr.t_form_s, mask)
+        for _ in range(pr.n_init_resets):
+            self._pulse(pr.v_reset_v, pr.t_reset_s, mask)
+
+    def update(self, step: np.ndarray) -> int:
+        """Apply one Manhattan step ``sign(step)`` (n_in, n_out); return weights changed."""
+        s = np.sign(step)
+        up, down = s > 0, s < 0
+        plus = np.zeros(self.shape, bool)
+        minus = np.zeros(self.shape, bool)
+        pr = self.prog
+        if self.mode == "depress":
+            minus[:, 1::2] = up        # raise W: reset G-
+            plus[:, 0::2] = down       # lower W: reset G+
+            self._pulse(pr.v_reset_v, pr.t_reset_s, (plus | minus).ravel())
+        else:
+            setm = np.zeros(self.shape, bool)
+            resm = np.zeros(self.shape, bool)
+            setm[:, 0::2] = up
+            resm[:, 1::2] = up
+            setm[:, 1::2] = down
+            resm[:, 0::2] = down
+            self._pulse(pr.v_set_v, pr.t_set_s, setm.ravel())
+            self._pulse(pr.v_reset_v, pr.t_reset_s, resm.ravel())
+        return int(np.count_nonzero(s))
+
+    def refresh(self) -> int:
+        """Re-form pairs whose two devices have both fallen low; keep their weights.
+
+        The pair is SET, reset ``n_init_resets`` times, then the device that should
+        be lower gets RESET pulses until the pair's weight passes its old value
+        (read-verify, at most 30 pulses).  Returns the number of pairs refreshed.
+        """
+        if self.mode != "depress":
+            return 0
+        g = self.g_matrix()
+        lim = self.prog.refresh_fraction * self.g_ref_siemens
+        low = (g[:, 0::2] < lim) & (g[:, 1::2] < lim)
+        if not low.any():
+            return 0
+        w_old = g[:, 0::2] - g[:, 1::2]
+        mask = np.zeros(self.shape, bool)
+        mask[:, 0::2] = low
+        mask[:, 1::2] = low
+        self._form(mask.ravel())
+        pr = self.prog
+        for _ in range(30):
+            g = self.g_matrix()
+            w = g[:, 0::2] - g[:, 1::2]
+            need_up = low & (w < w_old)        # reset G-
+            need_dn = low & (w > w_old)        # reset G+
+            m = np.zeros(self.shape, bool)
+            m[:, 1::2] = need_up & (g[:, 1::2] > lim)
+            m[:, 0::2] = need_dn & (g[:, 0::2] > lim)
+            if not m.any():
+                break
+            self._pulse(pr.v_reset_v, pr.t_reset_s, m.ravel())
+            low = low & ~((w - w_old) * np.sign(w_old - w + 1e-300) > 0)
+        n = int(np.count_nonzero(mask)) // 2
+        self.n_refresh += n
+        return n
+
+    # -- reading --------------------------------------------------------------------
+    def transfer_siemens(self) -> np.ndarray:
+        """Bit-line current per unit word-line voltage (n_in, 2 n_out), S.
+
+        Ideal wires: the conductance matrix.  Resistive wires: one network solve per
+        word line (superposition; exact for ohmic devices, and li_filament's current
+        is linear in V at fixed state).
+        """
+        g = self.g_matrix()
+        if self.r_wire_ohm <= 0:
+            return g
+        from ..circuits.network import Network, Terminals, Wires
+        n, m = g.shape
+        wires = Wires(r_wl_ohm=self.r_wire_ohm, r_bl_ohm=self.r_wire_ohm)
+        out = np.empty_like(g)
+        for i in range(n):
+            v = np.zeros(n)
+            v[i] = 1.0
+            net = Network(g, wires, Terminals.make(n, m, v, 0.0))
+            w, b, _ = net.solve()
+            out[i] = np.sum(g * (w - b), axis=0)
+        return out
+
+    def outputs_a(self, x: np.ndarray, transfer=None) -> np.ndarray:
+        """Differential output currents (n_samples, n_out), A, for inputs ``x`` in [0, 1]."""
+        t = self.transfer_siemens() if transfer is None else transfer
+        i = (np.asarray(x, float) * self.prog.v_read_v) @ t
+        return i[:, 0::2] - i[:, 1::2]
+
+
+@dataclass
+class TrainResult:
+    """History of an in-situ training run."""
+
+    train_accuracy: list = field(default_factory=list)
+    test_accuracy: list = field(default_factory=list)
+    weight_updates: int = 0
+    pulses: int = 0
+    refreshes: int = 0
+    epochs: int = 0
+    mean_d: list = field(default_factory=list)
+    crossbar: Crossbar | None = None
+
+    @property
+    def final_train_accuracy(self) -> float:
+        return self.train_accuracy[-1] if self.train_accuracy else float("nan")
+
+    @property
+    def final_test_accuracy(self) -> float:
+        return self.test_accuracy[-1] if self.test_accuracy else float("nan")
+
+
+def accuracy(xb: Crossbar, x, y, transfer=None) -> float:
+    """Fraction of samples whose largest output is the labelled class."""
+    if len(y) == 0:
+        return float("nan")
+    return float(np.mean(np.argmax(xb.outputs_a(x, transfer), axis=1) == np.asarray(y)))
+
+
+def train(xb: Crossbar, x_train, y_train, x_test=None, y_test=None, epochs: int = 50,
+          batch_size: int | None = 256, beta: float = 1.0, margin: float = 0.6,
+          grad_fraction: float = 0.1, stop_at_100: bool = False, rng=None,
+          progress=None) -> TrainResult:
+    """Manhattan-rule delta-rule training in situ [prezioso2015].
+
+    Outputs are normalised as ``f = tanh(beta * I / (V_read * G_ref))`` (``G_ref``:
+    mean device conductance after initialisation); targets are ``+margin`` for the
+    labelled class and ``-margin`` otherwise; the error of an output already beyond
+    its target counts as zero.  Per batch the gradient ``sum_n x_i (t_k - f_k)``
+    gets one Manhattan step per weight where its magnitude exceeds
+    ``grad_fraction`` times the largest one.
+
+    Parameters
+    ----------
+    xb : Crossbar
+    x_train : ndarray (n, n_in)
+        Inputs in [0, 1] (bias column included).
+    y_train : ndarray (n,)
+        Class labels 0..n_out-1.
+    x_test, y_test : optional
+        Evaluated after every epoch.
+    epochs : int
+    batch_size : int, optional
+        Samples per update (None: the whole set, batch mode as in [prezioso2015]).
+    beta, margin, grad_fraction : float
+    stop_at_100 : bool
+        Stop after the first epoch with 100 % training accuracy.
+    rng : Generator or int, optional
+        Shuffles mini-batches.
+    progress : callable, optional
+        ``progress(epoch, epochs, train_accuracy)`` after every epoch.
+
+    Returns
+    -------
+    TrainResult
+    """
+    rng = np.random.default_rng(rng)
+    x_train = np.asarray(x_train, float)
+    y_train = np.asarray(y_train, int)
+    n = len(y_train)
+    bs = n if not batch_size else int(batch_size)
+    tgt = np.full((n, xb.n_out), -margin)
+    tgt[np.arange(n), y_train] = margin
+    scale = xb.prog.v_read_v * xb.g_ref_siemens
+    res = TrainResult(crossbar=xb)
+    for ep in range(epochs):
+        order = rng.permutation(n) if bs < n else np.arange(n)
+        for s in range(0, n, bs):
+            idx = order[s:s + bs]
+            t = xb.transfer_siemens()
+            f = np.tanh(beta * xb.outputs_a(x_train[idx], t) / scale)
+            err = tgt[idx] - f
+            beyond = np.where(tgt[idx] > 0, f > tgt[idx], f < tgt[idx])
+            err[beyond] = 0.0
+            grad = x_train[idx].T @ err
+            big = np.abs(grad) > grad_fraction * np.max(np.abs(grad), initial=0.0)
+            grad = np.where(big, grad, 0.0)
+            res.weight_updates += xb.update(grad)
+            res.refreshes += xb.refresh()
+        t = xb.transfer_siemens()
+        res.train_accuracy.append(accuracy(xb, x_train, y_train, t))
+        if x_test is not None:
+            res.test_accuracy.append(accuracy(xb, x_test, y_test, t))
+        if "d" in xb.dev.model.state_names:
+            res.mean_d.append(float(np.mean(xb.dev.state("d"))))
+        res.epochs = ep + 1
+        if progress is not None:
+            progress(ep + 1, epochs, res.train_accuracy[-1])
+        if stop_at_100 and res.train_accuracy[-1] >= 1.0:
+            break
+    res.pulses = xb.n_pulses
+    return res
