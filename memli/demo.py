@@ -293,11 +293,12 @@ def stage_export(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
 
 
 def _device_levels(card, read_v: float = 0.1):
-    """R_LRS, R_HRS (ohm) at ``read_v`` of a card after a few -0.25..0.25 V cycles."""
+    """R_LRS, R_HRS (ohm) at ``read_v`` of a card after a few -0.25..+1 V cycles (the
+    bundled dataset's sweep window)."""
     from .sim import Waveform, simulate
-    ms = simulate(card, Waveform.triangle(-0.25, 0.25, 3)).metrics(read_v)[-1]
+    ms = simulate(card, Waveform.triangle(-0.25, 1.0, 3)).metrics(read_v)[-1]
     if not ms["r_lrs_ohm"] or not ms["r_hrs_ohm"]:
-        raise DemoError(f"card {card.name}: no LRS/HRS at {read_v} V in -0.25..0.25 V sweeps")
+        raise DemoError(f"card {card.name}: no LRS/HRS at {read_v} V in -0.25..+1 V sweeps")
     return float(ms["r_lrs_ohm"]), float(ms["r_hrs_ohm"])
 
 
@@ -418,9 +419,12 @@ def stage_tip_film(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
     gsu = np.array(cfg.tipfilm_grain_sizes_m) * 1e6
     for lab, ys in rows.items():
         ax.semilogx(gsu, ys, "o-", ms=4, label=lab)
+    ax.set_xticks(gsu)
+    ax.set_xticklabels([f"{g:g}" for g in gsu])
+    ax.minorticks_off()
     ax.set_xlabel("grain size [um]")
     ax.set_ylabel(f"fraction of tips triggering within {window_v:g} V")
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(0, None)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(f"{k_side * k_side} tips on one LLZO film (trigger model calibrated to "
