@@ -284,8 +284,9 @@ def stage_export(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             "definition; the same triangular sweep runs in both simulators and in memli's "
             "own simulator, and the currents, SET and RESET voltages are compared "
             "(tolerances: LRS 1 %, HRS 0.02 decade, SET/RESET 10 mV). "
-            f"CLI: memli export {_rel(fitted_card_path(out_dir), out_dir)} --format verilog-a "
-            "--out out/memli_li_filament.va; memli verify CARD --plot out/verify.png")
+            f"CLI: memli export {fitted_card_path(out_dir)} --format verilog-a "
+            f"--out out/memli_li_filament.va; memli verify {fitted_card_path(out_dir)} "
+            "--plot out/verify.png")
     return {"key": "export", "title": "4. Export to Verilog-A and SPICE, verified in ngspice "
             "and VACASK", "text": text, "numbers": nums,
             "figures": [str(out / "verify_overlay.png")], "generated": True,
@@ -498,10 +499,17 @@ def stage_neuro(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             "(test: one flipped pixel)" + (", the scikit-learn 8x8 digits" if cfg.neuro_digits
                                            else "") +
             (f", and the same letters on {', '.join(cfg.neuro_cards)} for comparison"
-             if cfg.neuro_cards else "") + ". "
-            "CLI: memli neuro train --card llzo_tip --task letters --json")
+             if cfg.neuro_cards else "") + ". CLI: " + _neuro_cli(fitted_card_path(out_dir)))
     return {"key": "neuro", "title": "7. Neuromorphic: in-situ training on the fitted device",
             "text": text, "numbers": nums, "figures": [str(fig_path)], "generated": True}
+
+
+def _neuro_cli(card_path) -> str:
+    import importlib.util
+    if importlib.util.find_spec("memli.commands.neuro") is not None:
+        return f"memli neuro train --card {card_path} --task letters --json"
+    return ("a study with task = \"neuro_train\" (memli study run STUDY.toml, "
+            "see docs/studies.md)")
 
 
 STAGES = {"device": stage_device, "extract": stage_extract, "fit": stage_fit,
