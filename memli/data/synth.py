@@ -63,15 +63,19 @@ class Generated:
         return text
 
 
-def triangle_cycle(vmin_v, vmax_v, dv_set_v, dv_reset_v, rate_v_per_s, set_first=True):
-    """Source voltage of one cycle 0 -> vmin -> 0 -> vmax -> 0 (or the reverse), V and s."""
+def triangle_cycle(vmin_v, vmax_v, dv_set_v, dv_reset_v, rate_v_per_s,
+                   polarity="negative_set"):
+    """Source voltage of one cycle, SET lobe first: 0 -> vmin -> 0 -> vmax -> 0 for
+    ``negative_set`` (the paper's convention), 0 -> vmax -> 0 -> vmin -> 0 for
+    ``positive_set``; returns (t in s, v in V)."""
     def ramp(a, dv):
         n = max(2, int(round(abs(a) / dv)))
         up = np.linspace(0, a, n + 1)
         return np.concatenate([up, up[-2::-1]])
-    neg = ramp(vmin_v, dv_set_v if vmin_v < 0 else dv_reset_v)
-    pos = ramp(vmax_v, dv_reset_v if vmin_v < 0 else dv_set_v)
-    v = np.concatenate([neg, pos[1:]]) if set_first else np.concatenate([pos, neg[1:]])
+    neg_set = polarity == "negative_set"
+    neg = ramp(vmin_v, dv_set_v if neg_set else dv_reset_v)
+    pos = ramp(vmax_v, dv_reset_v if neg_set else dv_set_v)
+    v = np.concatenate([neg, pos[1:]]) if neg_set else np.concatenate([pos, neg[1:]])
     dt = np.abs(np.diff(v)) / rate_v_per_s
     t = np.concatenate([[0.0], np.cumsum(dt)])
     return t, v
@@ -83,7 +87,7 @@ def generate(card="llzo_tip", cycles: int = 20, vmin_v: float = -0.25, vmax_v: f
              noise_rel: float = 0.02, quantum_a: float | None = None,
              variability: float = 1.0, seed: int = 0, params: dict | None = None,
              r_series_ohm: float | None = None, rtol: float = 1e-6,
-             progress=None) -> Generated:
+             polarity: str = "negative_set", x0=None, progress=None) -> Generated:
     """Simulate ``cycles`` triangular cycles of ``card`` and add measurement effects.
 
     Parameters
@@ -114,17 +118,22 @@ def generate(card="llzo_tip", cycles: int = 20, vmin_v: float = -0.25, vmax_v: f
         Parameter overrides applied to the card first.
     r_series_ohm : float, optional
         Series resistance of the setup, ohm (default 10 ohm with compliance, else 0).
+    rtol : float
+        Simulator tolerance.
+    polarity : {'negative_set', 'positive_set'}
+        Which lobe comes first (the SET lobe, with step ``dv_set_v``).
+    x0 : sequence or mapping, optional
+        Initial states (default: the model's).
     """
     from ..sim import Waveform, simulate
     card = load_card(card)
     if params:
         card = card.with_values(**params)
     rng = np.random.default_rng(seed)
-    tc, vc = triangle_cycle(vmin_v, vmax_v, dv_set_v, dv_reset_v, rate_v_per_s)
+    tc, vc = triangle_cycle(vmin_v, vmax_v, dv_set_v, dv_reset_v, rate_v_per_s, polarity)
     pv = card.sample(cycles, rng, scale=variability) if variability else \
         np.repeat(card.vector[:, None], cycles, 1)
     names = card.model.param_names
-    x0 = None
     ts, vs, is_, cs = [], [], [], []
     t0 = 0.0
     rs = r_series_ohm if r_series_ohm is not None else (10.0 if compliance_a else 0.0)
@@ -134,7 +143,7 @@ def generate(card="llzo_tip", cycles: int = 20, vmin_v: float = -0.25, vmax_v: f
         t = np.concatenate([tc + k * period for k in range(cycles)])
         v = np.tile(vc, cycles)
         res = simulate(card, Waveform.pwl(t, v), compliance_a=compliance_a, r_series_ohm=rs,
-                       rtol=rtol)
+                       rtol=rtol, x0=x0)
         i_true = res.i
         cs = [np.full(tc.size, k) for k in range(cycles)]
     else:

@@ -356,7 +356,8 @@ def _sub_cov(J, r, keep, n, why, s2):
 def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = None,
         loss: str = "linear", rtol: float = 1e-6, max_nfev: int = 60, workers: int = 2,
         per_cycle: bool | list = False, max_cycles_per_cycle_fit: int | None = None,
-        progress=None, screen: float = 1e-4, polarity="negative_set",
+        progress=None, screen: float = 1e-4, polarity="negative_set", ftol: float = 1e-6,
+        xtol: float = 1e-6,
         read_voltage_v: float = 0.1, sweep_rate_v_per_s: float = 1.0) -> FitResult:
     """Fit a memli model to I-V data (global fit over all cycles; optional per-cycle fits).
 
@@ -390,6 +391,8 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         names, else the two most sensitive) and store the spread in ``variability``.
     progress : callable, optional
         ``progress(stage, done, total)``.
+    ftol, xtol : float
+        Relative tolerances on the cost and the scaled parameters (least_squares).
 
     Returns
     -------
@@ -439,7 +442,7 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         return prob.jac(u)
 
     sol = least_squares(prob.resid, u0, jac=jac, bounds=(lo, hi), method="trf", loss=loss,
-                        x_scale="jac", max_nfev=max_nfev, xtol=1e-8, ftol=1e-8)
+                        x_scale="jac", max_nfev=max_nfev, xtol=xtol, ftol=ftol)
     u = sol.x
     i_fit, res = prob.current(u)
     r = prob.resid(u)
