@@ -12,7 +12,7 @@ VACASK netlist syntax used here (one statement per line)::
     v1 (a 0) vsource type="pwl" wave=[0, 0, 0.01, -0.01, ...]
     d1 (a 0) tip area_m2=3e-17 x_init=0                // instance parameters
     control
-      options reltol=1e-5 abstol=1e-16
+      options reltol=1e-6 abstol=1e-16
       analysis tran1 tran step=1e-3 stop=1 maxstep=1e-3
     endc
 """
@@ -32,13 +32,14 @@ from . import vacask_path
 
 __all__ = ["run", "read_raw", "netlist", "pwl_source", "DEFAULT_OPTIONS"]
 
-#: options used by memli's netlists (same reasoning as memli.simulators.ngspice):
-#: reltol 1e-5 and abstol 1e-16 A so HRS currents down to 1 pA and LRS currents
-#: agree with memli within 0.02 decade / 1 %; vntol 1e-9 (state nodes are O(1) V);
-#: chgtol 1e-16; gear2 (BDF2) for the stiff switching rates; tran_lteratio 1 (VACASK's
-#: default 3.5 loosens the truncation-error test to 3.5 reltol, which let the VTEAM card
-#: drift to 0.9 % of its LRS current; at 1 it is 0.6 %, for ~5 % more time points).
-DEFAULT_OPTIONS = {"reltol": 1e-5, "abstol": 1e-16, "vntol": 1e-9, "chgtol": 1e-16,
+#: options used by memli's netlists, and why: reltol 1e-6 and abstol 1e-16 A so that LRS
+#: currents and HRS currents down to 1 pA agree with memli within 1 % / 0.02 decade
+#: with margin (VACASK's truncation-error control is looser than ngspice's at equal
+#: reltol: on the Yakopcic card the LRS error was 0.6 % at 1e-5 and 0.25 % at 1e-6, for
+#: 20 % more time points); vntol 1e-9 (state nodes are O(1) V); chgtol 1e-16 (1 F state
+#: capacitance: charge = state); gear2 (BDF2) for the stiff switching rates;
+#: tran_lteratio 1 (the default 3.5 loosens the truncation-error test further).
+DEFAULT_OPTIONS = {"reltol": 1e-6, "abstol": 1e-16, "vntol": 1e-9, "chgtol": 1e-16,
                    "tran_method": '"gear2"', "tran_lteratio": 1}
 
 
