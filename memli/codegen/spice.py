@@ -112,7 +112,8 @@ def subckt_text(model_or_card, name: str | None = None, card=None) -> str:
         ini = info.init_names[s.name]
         ini_n = ini if sc == 1.0 else f"{ini}/{num(sc)}"
         rate = f"({r})" if sc == 1.0 else f"({r})/{num(sc)}"
-        out.append(f"* state {s.name}: V(xs_{s.name}) = {s.name}/{num(sc)}; "
+        node = s.name if sc == 1.0 else f"{s.name}/{num(sc)}"
+        out.append(f"* state {s.name}: V(xs_{s.name}) = {node}; "
                    f"d{s.name}/dt = rate (time > 0), held at {ini} at time = 0")
         out += _wrap(f"b_{s.name} 0 xs_{s.name} I =",
                      f"(time > 0) ? {rate} : ({ini_n}-V(xs_{s.name}))")

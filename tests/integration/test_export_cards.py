@@ -15,7 +15,7 @@ from memli.cards import bundled_cards
 from memli.verify import TOLERANCES, verify
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _export_toy import MODEL as TOY  # noqa: E402
+from _export_toy import MODEL as TOY, MODEL_SCALED  # noqa: E402
 
 
 def test_simulators_installed():
@@ -50,6 +50,11 @@ def test_li_filament_tip_wide_sweep_switches_and_agrees():
 def test_toy_model_exports_and_verifies_unchanged():
     # a model defined only in a test file, with its default card
     _check(verify(TOY).summary())
+
+
+def test_toy_model_with_a_dimensional_state_verifies():
+    # state in metres (bounds [0, 10 nm]): the printers scale its node to O(1)
+    _check(verify(MODEL_SCALED).summary())
 
 
 def test_cli_verify_json_keys_and_exit_code():

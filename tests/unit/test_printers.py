@@ -158,7 +158,7 @@ GOLDEN_TOY_SPICE = """\
 .func memli_logistic(z) {exp(min(z,0))/(1+exp(-abs(z)))}
 * terminal current I(p->n)
 b_i p n I = V(p,n)*(V(xs_x) + 1)/r_ohm
-* state x: V(xs_x) = x/1.0; dx/dt = rate (time > 0), held at x_init at time = 0
+* state x: V(xs_x) = x; dx/dt = rate (time > 0), held at x_init at time = 0
 b_x 0 xs_x I = (time > 0) ? (k_per_s*(1 - V(xs_x))*memli_logistic(V(p,n))) : (x_init-V(xs_x))
 c_x xs_x 0 1 IC={x_init}
 r_x xs_x 0 1e12
