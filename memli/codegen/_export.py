@@ -102,6 +102,17 @@ def export_info(model_or_card, card=None) -> ExportInfo:
     return ExportInfo(model, card, values, bounds, scales, init_names)
 
 
+def provenance_text(info: ExportInfo, name: str, width: int = 110) -> str:
+    """One-line provenance of a card parameter: ``kind ref: where`` (shortened)."""
+    pv = info.card.provenance(name)
+    kind = pv.get("kind", "assumed")
+    ref = pv.get("ref") or pv.get("data") or ""
+    what = pv.get("where") or pv.get("formula") or pv.get("note") or ""
+    txt = kind + (f" {ref}" if ref else "") + (f": {what}" if what else "")
+    txt = " ".join(txt.split())
+    return txt if len(txt) <= width else txt[: width - 3] + "..."
+
+
 def used_primitives(exprs) -> list[str]:
     """Names of the smooth primitives used in ``exprs`` (in PRIMITIVE_NAMES order)."""
     found = set()

@@ -22,7 +22,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..models import smooth
-from ._export import ExportInfo, ExprPrinter, export_info, header_lines, num, used_primitives
+from ._export import (ExportInfo, ExprPrinter, export_info, header_lines, num,
+                      provenance_text, used_primitives)
 
 __all__ = ["subckt_text", "instance_line", "subckt_name", "FUNC_BODIES"]
 
@@ -100,6 +101,7 @@ def subckt_text(model_or_card, name: str | None = None, card=None) -> str:
         lo, hi = info.bounds[k]
         kind = "instance" if p.instance else "model"
         out.append(f"* {k} [{p.unit or '1'}] in [{num(lo)}, {num(hi)}] ({kind}): {p.doc}")
+        out.append(f"*   {provenance_text(info, k)}")
     for s in m.states:
         out.append(f"* {info.init_names[s.name]} [{s.unit or '1'}] (instance): initial value "
                    f"of state {s.name}")

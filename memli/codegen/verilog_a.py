@@ -31,7 +31,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..models import smooth
-from ._export import ExportInfo, ExprPrinter, export_info, header_lines, num, used_primitives
+from ._export import (ExportInfo, ExprPrinter, export_info, header_lines, num,
+                      provenance_text, used_primitives)
 
 __all__ = ["module_text", "model_line", "paramset_text", "module_name"]
 
@@ -66,7 +67,8 @@ def _param_line(info: ExportInfo, name: str) -> str:
     lo, hi = info.bounds[name]
     attrs = (('type="instance", ' if p.instance else "")
              + f'desc="{_desc(p.doc)}", units="{_units(p.unit)}"')
-    return (f"    (* {attrs} *) parameter real {name} = {num(info.values[name])} "
+    return (f"    // {name}: {provenance_text(info, name)}\n"
+            f"    (* {attrs} *) parameter real {name} = {num(info.values[name])} "
             f"from [{num(lo)}:{num(hi)}];")
 
 

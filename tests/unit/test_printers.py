@@ -153,7 +153,9 @@ def test_integer_powers_are_products():
 GOLDEN_TOY_SPICE = """\
 .subckt memli_toy_golden p n params: r_ohm=100.0 k_per_s=2.0 x_init=0.0
 * r_ohm [ohm] in [1.0, 10000.0] (model): series resistance
+*   assumed: model default
 * k_per_s [1/s] in [0.1, 10.0] (model): rate
+*   assumed: model default
 * x_init [1] (instance): initial value of state x
 .func memli_logistic(z) {exp(min(z,0))/(1+exp(-abs(z)))}
 * terminal current I(p->n)
