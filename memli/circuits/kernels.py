@@ -67,6 +67,13 @@ double xb_cg_step(long len, double a, const double *p, const double *q, double *
     return s;
 }
 
+double xb_dot(long len, const double *a, const double *b)
+{
+    double s = 0.0;
+    for (long k = 0; k < len; k++) s += a[k] * b[k];
+    return s;
+}
+
 /* p = z + beta p */
 void xb_cg_dir(long len, double beta, const double *z, double *p)
 {
@@ -111,6 +118,8 @@ def _lib():
     lib.xb_ldl_solve.restype = None
     lib.xb_cg_step.argtypes = [L, ctypes.c_double, d, d, d, d]
     lib.xb_cg_step.restype = ctypes.c_double
+    lib.xb_dot.argtypes = [L, d, d]
+    lib.xb_dot.restype = ctypes.c_double
     lib.xb_cg_dir.argtypes = [L, ctypes.c_double, d, d]
     lib.xb_cg_dir.restype = None
     lib.xb_fma.argtypes = [L, d, d, d, d]
@@ -160,6 +169,14 @@ def cg_step(a, p, q, x, r) -> float:
     x += a * p
     r -= a * q
     return float(np.vdot(r, r))
+
+
+def dot(a, b) -> float:
+    """Single-threaded dot product of two C-contiguous float64 arrays."""
+    lib = _lib()
+    if lib is not None:
+        return float(lib.xb_dot(a.size, _p(a), _p(b)))
+    return float(np.vdot(a, b))
 
 
 def cg_dir(beta, z, p):

@@ -198,6 +198,7 @@ def crossbar_netlist(xb, v_wl, v_bl=0.0, wl_float=None, bl_float=None,
 
 
 def _parse_ascii_raw(text: str) -> dict:
+    """{name: value at the last point} from an ASCII raw file."""
     names, vals, mode = [], [], None
     nvar = 0
     for line in text.splitlines():
@@ -208,14 +209,14 @@ def _parse_ascii_raw(text: str) -> dict:
         elif line.startswith("Values:"):
             mode = "vals"
         elif mode == "vars" and line.strip():
-            parts = line.split()
-            names.append(parts[1].lower())
+            names.append(line.split()[1].lower())
         elif mode == "vals" and line.strip():
-            parts = line.split()
-            vals.append(float(parts[-1]))
+            vals.append(float(line.split()[-1].split(",")[0]))
     if len(names) != nvar or len(vals) < nvar:
-        raise SimulatorError("ngspice raw file: could not read the operating point")
-    return dict(zip(names, vals[:nvar]))
+        raise SimulatorError("ngspice raw file: could not read the analysis results")
+    npts = len(vals) // nvar
+    last = vals[(npts - 1) * nvar: npts * nvar]
+    return dict(zip(names, last))
 
 
 def run_ngspice_op(deck: str, timeout_s: float | None = 600.0, workdir=None) -> dict:
@@ -277,3 +278,49 @@ def ngspice_bitline_currents(op: dict, m: int) -> np.ndarray:
 
 
 
+
+
+def crossbar_transient_deck(xb, pulses, rise_s: float = 1e-7, saves=None,
+                            title: str = "memli crossbar programming") -> str:
+    """A ``.tran`` deck of the crossbar (exported subcircuit per cell) driven by a pulse
+    train (list of :class:`memli.circuits.writes.Pulse`; floating lines unsupported).
+
+    Each line source is a PWL waveform holding each pulse's voltage for its width with
+    ``rise_s`` edges; states start at the crossbar's present states.
+    """
+    from ..simulators.ngspice import DEFAULT_OPTIONS, pwl_source
+    if any(p.drive.wl_float.any() or p.drive.bl_float.any() for p in pulses):
+        raise ExportError("crossbar_transient_deck: floating lines cannot be written as "
+                          "PWL sources; use the v/2, v/3 or ground scheme")
+    deck = crossbar_netlist(xb, pulses[0].drive.v_wl, pulses[0].drive.v_bl, cell="subckt",
+                            title=title).splitlines()
+    body = [ln for ln in deck if ln.strip() not in (".op", ".end")
+            and not ln.startswith((".options", "vs_", "vsense_"))]
+    t = [0.0]
+    vw = [np.zeros(xb.n)]
+    vb = [np.zeros(xb.m)]
+    for p in pulses:
+        t += [t[-1] + rise_s, t[-1] + p.width_s - rise_s]
+        vw += [p.drive.v_wl, p.drive.v_wl]
+        vb += [p.drive.v_bl, p.drive.v_bl]
+        t.append(t[-1] + rise_s)
+        vw.append(np.zeros(xb.n))
+        vb.append(np.zeros(xb.m))
+    t = np.array(t)
+    vw = np.array(vw)
+    vb = np.array(vb)
+    wr = xb.wires
+    for i in range(xb.n):
+        node = f"in_{i}" if wr.r_source_ohm > 0 else f"w_{i}_0"
+        body += pwl_source(f"s_{i}", node, "0", t, vw[:, i])
+    for j in range(xb.m):
+        node = f"t_{j}" if wr.r_sense_ohm > 0 else f"b_{xb.n - 1}_{j}"
+        body += pwl_source(f"sense_{j}", node, "0", t, vb[:, j])
+    opts = " ".join(f"{k}={v}" for k, v in DEFAULT_OPTIONS.items())
+    body.append(f".options {opts}")
+    if saves:
+        body.append(".save " + " ".join(saves))
+    tstop = float(t[-1])
+    body.append(f".tran {tstop / 200!r} {tstop!r}")
+    body.append(".end")
+    return "\n".join(body) + "\n"

@@ -226,7 +226,8 @@ class _Coarse:
                            shape=(N, N))
         A = sps.bmat([[Aww, -K], [-K.T, Abb]], format="csc")
         self.size = 2 * N
-        self.lu = spla.splu(A, permc_spec="COLAMD")
+        self.A = A
+        self.lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A")
 
     @staticmethod
     def _line_galerkin(D, O, P):
@@ -363,11 +364,11 @@ class LineSystem:
         f = np.empty((2, n, m))
         f[0] = fw
         f[1] = fb
-        fnorm = float(np.sqrt(np.vdot(f, f)))
+        fnorm = float(np.sqrt(kernels.dot(f, f)))
         if self.direct is not None:
             x = self.direct.solve(f.ravel()).reshape(2, n, m)
             y = self._apply(x) - f
-            res = float(np.sqrt(np.vdot(y, y)))
+            res = float(np.sqrt(kernels.dot(y, y)))
             return x[0], x[1], SolveInfo(0, res / fnorm if fnorm else 0.0, rtol, "direct", 1)
         if fnorm == 0:
             return np.zeros((n, m)), np.zeros((n, m)), SolveInfo(0, 0.0, rtol, "pcg-lines", 2)
@@ -377,27 +378,27 @@ class LineSystem:
         else:
             x[0], x[1] = x0
             r = f - self._apply(x)
-        res = float(np.sqrt(np.vdot(r, r))) / fnorm
+        res = float(np.sqrt(kernels.dot(r, r))) / fnorm
         it = 0
         if res > rtol:
             z = self.precondition(r)
             p = z.copy()
-            rz = np.vdot(r, z)
+            rz = kernels.dot(r, z)
             while it < maxiter:
                 q = self._apply(p)
-                alpha = rz / np.vdot(p, q)
+                alpha = rz / kernels.dot(p, q)
                 rr = kernels.cg_step(alpha, p, q, x, r)
                 it += 1
                 res = float(np.sqrt(rr)) / fnorm
                 if res <= rtol:
                     break
                 z = self.precondition(r)
-                rz_new = np.vdot(r, z)
+                rz_new = kernels.dot(r, z)
                 kernels.cg_dir(rz_new / rz, z, p)
                 rz = rz_new
         y = self._apply(x)
         y -= f
-        true = float(np.sqrt(np.vdot(y, y))) / fnorm
+        true = float(np.sqrt(kernels.dot(y, y))) / fnorm
         info = SolveInfo(it, true, rtol, "pcg-lines", 2)
         if true > 10 * rtol and true > 1e-14:
             raise ConvergenceError(
