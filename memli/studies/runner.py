@@ -198,6 +198,29 @@ class _Cluster:
                 self.cluster.close()
 
 
+def _check_inputs(study: Study) -> None:
+    """Unknown task or input names fail the study before anything runs."""
+    from .tasks import unknown_inputs
+    task = get_task(study.task)
+    cards = []
+    if "card" in study.grid:
+        cards = list(study.grid["card"])
+    elif "card" in study.fixed:
+        cards = [study.fixed["card"]]
+    elif "card" in study.random and study.random["card"]["dist"] == "choice":
+        cards = list(study.random["card"]["values"])
+    bad = unknown_inputs(task, study.input_names, [str(c) for c in cards])
+    if bad:
+        from difflib import get_close_matches
+        allowed = list(task.defaults)
+        hints = [f"{k!r}" + (f" (did you mean {m[0]!r}?)" if (m := get_close_matches(
+            k, allowed, n=1)) else "") for k in bad]
+        raise StudyError(f"{study.source}: task {task.name} does not take input(s) "
+                         f"{', '.join(hints)}; it takes {', '.join(allowed)}"
+                         + (f", {task.extra_inputs}" if task.extra_inputs else "")
+                         + " (memli study tasks lists them)")
+
+
 # -- driver -------------------------------------------------------------------------------------------
 def run_study(study, out_dir, scheduler: str | None = None, workers: int | None = None,
               progress=None, force: bool = False, stop_after: int | None = None,
@@ -235,7 +258,7 @@ def run_study(study, out_dir, scheduler: str | None = None, workers: int | None 
     """
     t0 = time.perf_counter()
     study = load_study(study)
-    get_task(study.task)  # fail early on an unknown task
+    _check_inputs(study)
     out = Path(out_dir)
     _prepare(study, out, force)
     done = finished_chunks(study, out)

@@ -95,6 +95,23 @@ def get_task(ref: str) -> Task:
                      + ", or give 'module:function'")
 
 
+def unknown_inputs(task: Task, names, cards=()) -> list[str]:
+    """Input names a registered task would reject (checked before a study starts).
+
+    ``cards`` are the card names the study may pass (their models' parameters are
+    accepted by tasks that take card overrides).  Tasks given as ``module:function``
+    declare no inputs and accept anything.
+    """
+    if not task.defaults:
+        return []
+    allowed = set(task.defaults)
+    if task.extra_inputs:
+        from ..cards import load_card
+        for c in cards or [task.defaults.get("card", "llzo_tip")]:
+            allowed |= set(load_card(c).model.params)
+    return [k for k in names if k not in allowed]
+
+
 def _split(inputs: dict, defaults: dict, card=None, extra_ok=(), task=""):
     """Task settings (defaults filled) and card parameter overrides; unknown keys raise."""
     settings = {k: inputs.get(k, v) for k, v in defaults.items()}

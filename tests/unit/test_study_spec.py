@@ -117,3 +117,22 @@ def test_cli_exit_codes_and_json(tmp_path):
     r = subprocess.run(cmd[:5] + [str(bad), "--out", str(tmp_path / "p")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "chunk_size" in r.stderr
+
+
+def test_bundled_study_files_are_valid():
+    from pathlib import Path
+
+    from memli.studies.runner import _check_inputs
+    files = sorted((Path(__file__).parents[2] / "studies").glob("*.toml"))
+    assert len(files) >= 4
+    for f in files:
+        s = load_study(f)
+        _check_inputs(s)                          # task exists, every input is known
+        assert s.n_points >= 1 and s.point(s.n_points - 1)
+
+
+def test_unknown_input_fails_before_running(tmp_path):
+    d = dict(BASE, fixed={"cols": 3, "r_wl_onm": 1.0})
+    with pytest.raises(StudyError, match="'r_wl_onm' \\(did you mean 'r_wl_ohm'\\?\\)"):
+        run_study(d, tmp_path / "o", scheduler="synchronous")
+    assert not (tmp_path / "o" / "chunks").exists()
