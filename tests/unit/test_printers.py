@@ -177,3 +177,20 @@ def test_golden_spice_text_of_a_toy():
     text = spice.subckt_text(m)
     body = text[text.index(".subckt"):]
     assert body == GOLDEN_TOY_SPICE
+
+
+def test_paramset_text_lists_every_parameter():
+    card = load_card("llzo_tip")
+    text = verilog_a.paramset_text(card, "tip")
+    assert text.splitlines()[1] == "paramset tip memli_li_filament;"
+    for k in card.model.params:
+        assert f".{k} = {k};" in text
+    assert text.rstrip().endswith("endparamset")
+
+
+def test_two_models_in_one_deck_share_no_names():
+    # .func and element names are local to each subcircuit
+    a = spice.subckt_text(load_card("llzo_tip"))
+    b = spice.subckt_text(load_card("yakopcic_default"))
+    assert ".subckt memli_li_filament" in a and ".subckt memli_yakopcic" in b
+    assert ".ends memli_li_filament" in a and ".ends memli_yakopcic" in b
