@@ -80,3 +80,19 @@ def test_tip_film_2x2(work):
     assert 0.5 * 0.25 / 1116.0 < -np.min(i11) <= 0.25 / 1116.0 * (1 + 1e-6)
     # the shared film node carries the potential the other tips see
     assert np.max(np.abs(vfilm)) > 0.1
+
+
+def test_crossbar_read_4x4_vacask_matches_ngspice(work):
+    from memli.simulators import vacask_path
+    from memli.simulators.vacask import read_raw
+    r = subprocess.run([str(vacask_path()), "-qp", "crossbar_read_4x4.sim"], cwd=work,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    raw = read_raw(work / "op1.raw")
+    _ngspice(work, "crossbar_read_4x4.cir")
+    txt = (work / "crossbar_read_4x4.out").read_text()
+    ng = {ln.split("=")[0].strip(): float(ln.split("=")[1]) for ln in txt.splitlines()
+          if "=" in ln}
+    for j in range(1, 5):
+        # same operating point in both simulators: 1e-6 relative (solver tolerances)
+        assert raw[f"vc{j}:flow(br)"][0] == pytest.approx(ng[f"i(vc{j})"], rel=1e-6)
