@@ -6,7 +6,7 @@ subcircuit of :func:`memli.codegen.spice.subckt_text` and (c) VACASK with the mo
 compared with (a) by :func:`compare`:
 
 ``max_rel_err_lrs``
-    max |I_sim - I_ref| / |I_ref| over settled LRS samples;
+    max |I_sim - I_ref| / |I_ref| over settled LRS samples with |I_ref| > 1 pA;
 ``max_abs_log10_err_hrs``
     max |log10 |I_sim| - log10 |I_ref|| over settled HRS samples with |I_ref| > 1 pA;
 ``dv_set``, ``dv_reset``
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ConvergenceError, ExportError, MemliError, SimulatorError
+from .errors import ConvergenceError
 
 __all__ = ["TOLERANCES", "default_waveform", "compare", "verify", "Trace", "VerifyReport",
            "run_memli", "run_ngspice", "run_vacask", "random_draws", "batch_converge",
@@ -295,7 +295,7 @@ def compare(ref: Trace, sim: Trace, cycle=None) -> dict:
     wide[:-1] |= jump[1:]
     settled = fin & ~wide
     with np.errstate(invalid="ignore"):
-        lrs = settled & (~sw | (lg >= lg_mid))
+        lrs = settled & (~sw | (lg >= lg_mid)) & (np.abs(ref.i) > I_FLOOR_A)
         hrs = settled & sw & (lg < lg_mid) & (np.abs(ref.i) > I_FLOOR_A)
     if lrs.any():
         out["max_rel_err_lrs"] = float(np.max(np.abs(i_s[lrs] - ref.i[lrs])

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..models import smooth
-from ._export import (ExportInfo, ExprPrinter, export_info, header_lines, num,
+from ._export import (ExprPrinter, export_info, header_lines, num,
                       provenance_text, used_primitives)
 
 __all__ = ["subckt_text", "instance_line", "subckt_name", "FUNC_BODIES"]

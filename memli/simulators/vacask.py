@@ -19,7 +19,6 @@ VACASK netlist syntax used here (one statement per line)::
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
