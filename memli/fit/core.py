@@ -202,9 +202,22 @@ class FitResult:
 
 
 # ---------------------------------------------------------------------------------------
+def thin_samples(v, max_points=None) -> np.ndarray:
+    """Indices of at most ~``max_points`` samples: every turning point of ``v`` (so the
+    piecewise-linear source is unchanged for sweeps) plus evenly spaced others."""
+    n = len(v)
+    if not max_points or n <= max_points:
+        return np.arange(n)
+    d = np.sign(np.diff(v))
+    turns = np.flatnonzero(d[1:] != d[:-1]) + 1
+    step = max(1, int(math.ceil(n / max_points)))
+    idx = np.union1d(np.union1d(np.arange(0, n, step), turns), [0, n - 1])
+    return idx.astype(int)
+
+
 class _Problem:
     def __init__(self, card: Card, data: FitData, names, r_series_ohm, rtol, workers,
-                 x0=None, progress=None):
+                 x0=None, progress=None, max_points=None):
         from ..sim import Waveform
         self.card = card
         self.model = card.model
@@ -215,10 +228,11 @@ class _Problem:
         self.workers = workers
         self.x0 = x0
         self.progress = progress
-        self.wave = Waveform.pwl(data.t_s, data.v_v)
+        self.keep = thin_samples(data.v_v, max_points)
+        self.wave = Waveform.pwl(data.t_s[self.keep], data.v_v[self.keep])
         f = max(data.floor_a, 1e-18)
         self.f2 = f * f
-        self.y = 0.5 * np.log10(data.i_a ** 2 + self.f2)
+        self.y = 0.5 * np.log10(data.i_a[self.keep] ** 2 + self.f2)
         self.lo, self.hi, self.scale, self.islog = [], [], [], []
         for k in self.names:
             p = self.model.params[k]
@@ -357,7 +371,7 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         loss: str = "linear", rtol: float = 1e-6, max_nfev: int = 60, workers: int = 2,
         per_cycle: bool | list = False, max_cycles_per_cycle_fit: int | None = None,
         progress=None, screen: float = 1e-4, polarity="negative_set", ftol: float = 1e-6,
-        xtol: float = 1e-6,
+        xtol: float = 1e-6, max_points: int | None = 50000,
         read_voltage_v: float = 0.1, sweep_rate_v_per_s: float = 1.0) -> FitResult:
     """Fit a memli model to I-V data (global fit over all cycles; optional per-cycle fits).
 
@@ -393,6 +407,9 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         ``progress(stage, done, total)``.
     ftol, xtol : float
         Relative tolerances on the cost and the scaled parameters (least_squares).
+    max_points : int, optional
+        Fit on at most about this many samples (all turning points kept, the others
+        thinned evenly); the reported fit and metrics use every sample.
 
     Returns
     -------
@@ -411,7 +428,8 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         raise MemliError(f"fit: no parameter of {start.name} is marked vary; pass params=[...] "
                          "(CLI: --params a,b)")
     rs = (10.0 if fd.compliance_a else 0.0) if r_series_ohm is None else float(r_series_ohm)
-    prob = _Problem(start, fd, names, rs, rtol, workers, progress=progress)
+    prob = _Problem(start, fd, names, rs, rtol, workers, progress=progress,
+                    max_points=max_points)
     u0 = prob.to_u([start.values[k] for k in names])
     lo, hi = prob.u_bounds()
     u0 = np.clip(u0, lo, hi)
@@ -427,7 +445,8 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         if not keep:
             raise MemliError(f"fit: none of {names} changes the simulated current of these data;"
                              " choose other parameters (--params)")
-        prob = _Problem(start, fd, keep, rs, rtol, workers, progress=progress)
+        prob = _Problem(start, fd, keep, rs, rtol, workers, progress=progress,
+                        max_points=max_points)
         u0 = np.clip(prob.to_u([start.values[k] for k in keep]), *prob.u_bounds())
         lo, hi = prob.u_bounds()
     # keep the start strictly inside the bounds (trf requires it)
@@ -444,7 +463,6 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
     sol = least_squares(prob.resid, u0, jac=jac, bounds=(lo, hi), method="trf", loss=loss,
                         x_scale="jac", max_nfev=max_nfev, xtol=xtol, ftol=ftol)
     u = sol.x
-    i_fit, res = prob.current(u)
     r = prob.resid(u)
     J = prob.jac(u, r)
     cov_u, why, s2 = _covariance(J, r, len(u), sol.active_mask, prob.names)
@@ -475,8 +493,10 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         else:
             out[k] = ParamResult(k, start.values[k], start.values[k], p.unit, False)
     new_vals = {k: pr.value for k, pr in out.items()}
+    full = _Problem(start, fd, prob.names, rs, rtol, 1)     # every sample, for the outputs
+    i_fit, res = full.current(u)
     fitted = _fitted_card(start, new_vals, out, fd)
-    m = int(np.count_nonzero(np.isfinite(r)))
+    m = int(np.count_nonzero(np.isfinite(r)))    # residuals used by the optimiser
     result = FitResult(fitted, start, out, prob.names, corr, i_fit, fd, m, float(r @ r), s2,
                        prob.nfev, bool(sol.success), str(sol.message),
                        0.0, settings={"loss": loss, "r_series_ohm": rs, "rtol": rtol,
