@@ -54,6 +54,11 @@ class Programming:
     ----------
     v_form_v, t_form_s : float
         Full SET (forming) pulse, V and s (negative: plating).
+    n_condition : int
+        SET/RESET cycles before forming (conditions a fresh contact, as the
+        sweeps that precede measurements do [lu_yang]).
+    v_erase_v, t_erase_s : float
+        Full RESET pulse of a conditioning cycle.
     v_reset_v, t_reset_s : float
         Partial RESET (depression) pulse of one Manhattan step.
     n_init_resets : int
@@ -71,6 +76,9 @@ class Programming:
 
     v_form_v: float = -0.3
     t_form_s: float = 1e-3
+    n_condition: int = 3
+    v_erase_v: float = 0.5
+    t_erase_s: float = 1e-3
     v_reset_v: float = 0.2
     t_reset_s: float = 1e-4
     n_init_resets: int = 6
@@ -99,13 +107,18 @@ class Crossbar:
     mode : {"depress", "bipolar"}
     r_wire_ohm : float
         Wire segment resistance between neighbouring cells, ohm (0: ideal).
+    g_leak_siemens : float
+        Conductance in parallel with every device (a leaky selector or ionic path),
+        S; it caps the on/off ratio at ``G_LRS / g_leak``.  Each cell's leak gets
+        the device spread (lognormal, sd ``variability``), like an HRS floor that
+        varies from device to device; a uniform leak would cancel in the pair.
     params : mapping, optional
         Parameter overrides for every device.
     """
 
     def __init__(self, card, n_in: int, n_out: int, variability: float = 0.05, rng=None,
                  prog: Programming | None = None, mode: str = "depress",
-                 r_wire_ohm: float = 0.0, params=None):
+                 r_wire_ohm: float = 0.0, g_leak_siemens: float = 0.0, params=None):
         if mode not in ("depress", "bipolar"):
             raise DataError(f"mode {mode!r}; expected 'depress' or 'bipolar'")
         self.card = as_card(card)
@@ -113,11 +126,23 @@ class Crossbar:
         self.prog = prog or DEFAULT_PROGRAMMING
         self.mode = mode
         self.r_wire_ohm = float(r_wire_ohm)
+        self.g_leak_siemens = float(g_leak_siemens)
+        lrng = np.random.default_rng(None if rng is None else np.random.SeedSequence(
+            [int(rng) if np.isscalar(rng) else 0, 7]))
+        self._g_leak = (self.g_leak_siemens * np.exp(lrng.normal(0.0, variability,
+                                                                (self.n_in, 2 * self.n_out)))
+                        if variability > 0 else np.full((self.n_in, 2 * self.n_out),
+                                                        self.g_leak_siemens))
         self.dev = DeviceArray(self.card, self.n_in * 2 * self.n_out, variability, rng,
                                params=params)
         self.n_pulses = 0
         self.n_refresh = 0
-        self._form(np.ones(self.dev.n, bool))
+        allm = np.ones(self.dev.n, bool)
+        for _ in range(self.prog.n_condition):
+            self._pulse(self.prog.v_form_v, self.prog.t_form_s, allm)
+            self._pulse(self.prog.v_erase_v, self.prog.t_erase_s, allm)
+        self._form(allm)
+        self.n_pulses = 0
         self.g_ref_siemens = float(np.mean(self.g_matrix()))
 
     # -- layout ---------------------------------------------------------------------
@@ -127,7 +152,8 @@ class Crossbar:
 
     def g_matrix(self) -> np.ndarray:
         """Device conductances (n_in, 2 n_out), S, at the read voltage."""
-        return self.dev.conductance(self.prog.v_read_v).reshape(self.shape)
+        g = self.dev.conductance(self.prog.v_read_v).reshape(self.shape)
+        return g + self._g_leak
 
     def weights_siemens(self) -> np.ndarray:
         """Differential weights ``G+ - G-`` (n_in, n_out), S (ideal wires)."""
