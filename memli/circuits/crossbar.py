@@ -252,7 +252,7 @@ class Crossbar:
         else:
             w, b = (np.array(a, float) for a in x0)
         it = 0
-        guess = None
+        guess = None if x0 is None else (w, b)     # warm start of the linear solver
         while True:
             v = w - b
             i, g, _ = self.cell_law(v)

@@ -55,6 +55,8 @@ def stable_fraction(x, ys: dict, path, title: str, xlabel: str):
     fig, ax = plt.subplots(figsize=(5.6, 4.2))
     for lab, y in ys.items():
         ax.semilogx(x, y, "o-", label=lab)
+    from matplotlib.ticker import NullFormatter
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of tips switching stably")
     ax.set_ylim(-0.02, 1.02)

@@ -63,3 +63,15 @@ def test_exported_subcircuit_array_matches_ngspice(name):
     # every cell is the model's exported .subckt with its states as <state>_init;
     # nonlinear models: 1e-4 relative (issue acceptance)
     _compare(xb, rng.uniform(0, 0.2, 12), "subckt", 1e-4)
+
+
+def test_tip_array_netlist_matches_ngspice():
+    from memli.circuits import tipfilm as tf
+    arr = tf.tip_array("llzo_tip", tf.grid_positions(4, 0.8e-6), seed=3, r_lead_ohm=10.0,
+                       r_common_ohm=5.0)
+    arr.states[0] = np.linspace(0.7, 1.0, 16)      # HRS to bridged: 1e-4 ... 1e-2 S
+    op = run_ngspice_op(tf.tip_array_netlist(arr, -0.05, g_min_siemens=0.0))
+    ng = -np.array([op[f"i(vt_{i})"] for i in range(16)])   # SPICE: into the + terminal
+    me = arr.dc(-0.05).i_drive
+    # linear cells (li_filament is ohmic at fixed states), RELTOL 1e-9: 1e-6 relative
+    np.testing.assert_allclose(ng, me, rtol=1e-6, atol=1e-6 * np.abs(me).max())
