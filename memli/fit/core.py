@@ -505,7 +505,7 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
     if per_cycle:
         pc_names = per_cycle if isinstance(per_cycle, (list, tuple)) else None
         result.per_cycle = fit_per_cycle(result, res, pc_names, max_cycles_per_cycle_fit,
-                                         progress=progress)
+                                         progress=progress, workers=workers)
         fitted.variability = result.per_cycle["variability"]
     result.elapsed_s = time.perf_counter() - t_start
     return result
@@ -578,7 +578,7 @@ def Path_(p):
 
 # ---------------------------------------------------------------------------------------
 def fit_per_cycle(result: FitResult, sim_res, names=None, max_cycles=None, progress=None,
-                  max_nfev: int = 20) -> dict:
+                  max_nfev: int = 20, workers: int = 2) -> dict:
     """Fit each cycle separately (from the global fit's state at its start).
 
     Returns ``{"names", "values" (n_cycles_ok, n), "n_ok", "n_cycles", "variability"}``
@@ -600,29 +600,35 @@ def fit_per_cycle(result: FitResult, sim_res, names=None, max_cycles=None, progr
     cycles = [int(c) for c in np.unique(fd.cycle[fd.cycle >= 0])]
     if max_cycles:
         cycles = cycles[:max_cycles]
-    vals, ok = [], []
-    for n, c in enumerate(cycles):
+    def one(c):
         idx = np.flatnonzero(fd.cycle == c)
-        sub = FitData(fd.t_s[idx[0]:idx[-1] + 1], fd.v_v[idx[0]:idx[-1] + 1],
-                      fd.i_a[idx[0]:idx[-1] + 1], fd.cycle[idx[0]:idx[-1] + 1], fd.floor_a,
+        sl = slice(idx[0], idx[-1] + 1)
+        sub = FitData(fd.t_s[sl], fd.v_v[sl], fd.i_a[sl], fd.cycle[sl], fd.floor_a,
                       fd.compliance_a)
-        x0 = sim_res.x[:, idx[0]]
         prob = _Problem(card, sub, names, result.settings["r_series_ohm"],
-                        result.settings["rtol"], 1, x0=x0)
+                        result.settings["rtol"], 1, x0=sim_res.x[:, idx[0]])
         lo, hi = prob.u_bounds()
         span = hi - lo
         u0 = np.clip(prob.to_u([card.values[k] for k in names]), lo + 1e-9 * span,
                      hi - 1e-9 * span)
         try:
             sol = least_squares(prob.resid, u0, jac=lambda u: prob.jac(u), bounds=(lo, hi),
-                                method="trf", x_scale="jac", max_nfev=max_nfev)
-            if sol.active_mask.any():
-                continue
-            vals.append(prob.to_p(sol.x))
-            ok.append(c)
+                                method="trf", x_scale="jac", max_nfev=max_nfev, ftol=1e-6,
+                                xtol=1e-6)
         except MemliError:
-            continue
-        finally:
+            return c, None
+        if sol.active_mask.any():          # at a bound: not a usable sample
+            return c, None
+        return c, prob.to_p(sol.x)
+
+    vals, ok = [], []
+    # cycles are independent: run them on ``workers`` threads (the simulator releases
+    # the GIL)
+    with ThreadPoolExecutor(max(1, workers)) as ex:
+        for n, (c, val) in enumerate(ex.map(one, cycles)):
+            if val is not None:
+                vals.append(val)
+                ok.append(c)
             if progress:
                 progress("per-cycle fits", n + 1, len(cycles))
     vals = np.array(vals).reshape(len(ok), len(names))

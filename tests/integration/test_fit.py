@@ -148,3 +148,25 @@ def test_oscilloscope_capture_with_sense_resistor(tmp_path, generated):
     code, _, se = run_cli("extract", p, "--out", tmp_path / "x")
     assert code == 2 and "--sense-resistor" in se and se.count("\n") == 1
     _fit_ok(tmp_path, p, extra=("--sense-resistor", rs), n_cycles=10)
+
+
+def test_per_cycle_fits_recover_variability(tmp_path):
+    """Cycle-to-cycle spreads of the generating card come back in the card's
+    ``variability`` block and can be sampled."""
+    card = load_card("llzo_tip")     # k_reset_per_s lognormal sd 0.3, v_set_cycled_v sd 10 mV
+    g = synth.generate(card, cycles=20, dv_set_v=0.0125, dv_reset_v=0.05, seed=7)
+    fd = FitData.from_arrays(g.t_s, g.v_v, g.i_a, g.cycle)
+    # the global fit is covered above; here it only sets the per-cycle starting point
+    res = fit(fd, card=card, params=["k_set_per_s"], max_nfev=3, per_cycle=True)
+    var = res.card.variability
+    assert var["k_reset_per_s"]["dist"] == "lognormal"
+    # 20 cycles: the sd estimate alone has ~16 % standard error; allow 0.6x..1.6x
+    assert 0.6 * 0.3 < var["k_reset_per_s"]["sd"] < 1.6 * 0.3
+    assert 0.6 * 0.01 < var["v_set_cycled_v"]["sd"] < 1.6 * 0.01
+    assert len(var["corr"]["matrix"]) == 2
+    path = res.card.save(tmp_path / "fitted.json")
+    again = load_card(path)
+    draws = again.sample(500, rng=1)
+    j = again.model.param_names.index("v_set_cycled_v")
+    # the sampled spread follows the block (500 draws: sd within 15 %)
+    assert abs(np.std(draws[j]) / var["v_set_cycled_v"]["sd"] - 1) < 0.15
