@@ -46,3 +46,37 @@ def test_toy_verilog_a_and_spice_text():
     for name in TOY.param_names:
         assert name in va and name in sp_
     assert "module memli_toy_tanh" in va and ".subckt memli_toy_tanh" in sp_
+
+
+def test_toy_verifies_in_ngspice_and_vacask():
+    from memli.sim import Waveform
+    from memli.verify import verify
+    rep = verify(TOY, Waveform.sine(1.0, 1.0, 2, points_per_cycle=200))
+    assert rep.passed, rep.summary()
+    assert rep.metrics["ngspice"]["converged"] and rep.metrics["vacask"]["converged"]
+
+
+def test_toy_in_a_crossbar_matches_kcl_and_ideal_limit():
+    from memli.circuits.crossbar import Crossbar, ideal_vmm
+    from memli.circuits.network import Wires
+    n, m = 6, 4
+    states = np.random.default_rng(0).uniform(0, 1, (1, n, m))
+    vin = np.linspace(0.05, 0.2, n)
+    xb = Crossbar(TOY, TOY.defaults(), states=states, shape=(n, m),
+                  wires=Wires(r_wl_ohm=1e-6, r_bl_ohm=1e-6))
+    g = (1e-5 + (1e-3 - 1e-5) * states[0])
+    # near-ideal wires: bit-line currents equal G^T V (rtol 1e-5: 1 uohm segments vs kohm cells)
+    np.testing.assert_allclose(xb.read(vin).i_out_a, ideal_vmm(g, vin), rtol=1e-5)
+
+
+def test_toy_fit_recovers_rate_parameter():
+    from memli.fit.core import FitData, fit
+    from memli.sim import Waveform, simulate
+    truth = default_card(TOY).with_values(k_per_s=120.0)
+    wf = Waveform.sine(1.0, 1.0, 2, points_per_cycle=200)
+    res = simulate(truth, wf)
+    fd = FitData.from_arrays(wf.t_s, wf.v_v, res.i, cycle=wf.cycle, floor_a=1e-12,
+                             compliance_a=None)
+    out = fit(fd, card=default_card(TOY), params=["k_per_s"])
+    # noise-free generated data: the fit returns the truth to 1 % (solver tolerances)
+    assert out.params["k_per_s"].value == pytest.approx(120.0, rel=0.01)
