@@ -190,7 +190,8 @@ class FitResult:
         lines += [p for _, p in sorted(pairs, reverse=True)] or ["    (none)"]
         if self.per_cycle:
             pc = self.per_cycle
-            lines.append(f"[[Per-cycle fits]] ({pc['n_ok']} of {pc['n_cycles']} cycles)")
+            lines.append(f"[[Per-cycle fits]] ({pc['n_ok']} of {pc['n_cycles']} cycles; "
+                         f"{pc.get('n_outliers', 0)} outlying cycles left out)")
             for k, spec in pc["variability"].items():
                 if k == "corr":
                     continue
@@ -632,6 +633,17 @@ def fit_per_cycle(result: FitResult, sim_res, names=None, max_cycles=None, progr
             if progress:
                 progress("per-cycle fits", n + 1, len(cycles))
     vals = np.array(vals).reshape(len(ok), len(names))
+    # drop outlying cycles (badly constrained or failed fits, e.g. the pristine first
+    # cycle): beyond 5 scaled MADs of the median in any parameter (log for log params)
+    zz = np.array([[math.log(x) if card.model.params[k].log and x > 0 else x
+                    for x, k in zip(row, names)] for row in vals]).reshape(vals.shape)
+    n_out = 0
+    if len(ok) >= 5:
+        med = np.median(zz, axis=0)
+        mad = 1.4826 * np.median(np.abs(zz - med), axis=0)
+        good = np.all(np.abs(zz - med) <= 5 * np.maximum(mad, 1e-300), axis=1)
+        n_out = int((~good).sum())
+        vals, ok = vals[good], [c for c, g in zip(ok, good) if g]
     var = {}
     if len(ok) >= 3:
         z = np.empty_like(vals)
@@ -649,4 +661,4 @@ def fit_per_cycle(result: FitResult, sim_res, names=None, max_cycles=None, progr
             np.fill_diagonal(cm, 1.0)
             var["corr"] = {"names": list(names), "matrix": cm.round(6).tolist()}
     return {"names": list(names), "values": vals, "cycles": ok, "n_ok": len(ok),
-            "n_cycles": len(cycles), "variability": var}
+            "n_cycles": len(cycles), "n_outliers": n_out, "variability": var}
