@@ -70,7 +70,7 @@ class LIFParams:
     v_pre_v: float = 0.15
     t_pre_s: float = 200e-6
     period_pre_s: float = 0.5e-3
-    n_pre: int = 20
+    n_pre: int = 5
     rise_s: float = 1e-6
     x0: dict = field(default_factory=lambda: {"x": 0.78, "c": 1.0, "d": 0.0})
 
