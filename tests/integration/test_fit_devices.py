@@ -37,7 +37,7 @@ ECM = dict(r_on_ohm=500.0, r_off_ohm=5e6, v_on_v=-0.35, v_off_v=0.25, k_on_per_s
 
 
 def test_oxide_rram_positive_set(tmp_path):
-    g = synth.generate(load_card("yakopcic_default"), cycles=3, vmin_v=-1.2, vmax_v=1.2,
+    g = synth.generate(load_card("yakopcic_default"), cycles=2, vmin_v=-1.2, vmax_v=1.2,
                        dv_set_v=0.03, dv_reset_v=0.03, compliance_a=None, variability=0,
                        seed=3, params=OXIDE, polarity="positive_set", x0={"x": 0.01})
     d = tmp_path / "in"
@@ -49,7 +49,7 @@ def test_oxide_rram_positive_set(tmp_path):
                            tmp_path / "ex", "--json", "--no-plots")
     assert code == 0, se
     ex = json.loads(so)
-    assert ex["n_cycles"] == 3
+    assert ex["n_cycles"] == 2
     assert all(c["v_set"] > 0 and c["v_reset"] < 0 for c in ex["cycles"])
     code, so, se = run_cli("fit", p, "--model", "yakopcic", "--polarity", "positive_set",
                            "--per-cycle", "none", "--out", tmp_path / "fit", "--json")
@@ -62,7 +62,7 @@ def test_oxide_rram_positive_set(tmp_path):
 
 
 def test_ecm_cell_with_compliance(tmp_path):
-    g = synth.generate(load_card("vteam_default"), cycles=3, vmin_v=-1.0, vmax_v=1.0,
+    g = synth.generate(load_card("vteam_default"), cycles=2, vmin_v=-1.0, vmax_v=1.0,
                        rate_v_per_s=10.0, dv_set_v=0.025, dv_reset_v=0.025,
                        compliance_a=1e-4, floor_a=1e-11, variability=0, seed=4, params=ECM,
                        r_series_ohm=100.0)
