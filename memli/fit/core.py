@@ -248,6 +248,7 @@ class _Problem:
             self.lo.append(lo)
             self.hi.append(hi)
         self.nfev = 0
+        self._rmemo, self._jmemo = {}, {}     # simulations already run, by parameters
 
     # parameter transforms --------------------------------------------------------
     def to_u(self, vals):
@@ -277,13 +278,29 @@ class _Problem:
         return res.i, res
 
     def resid(self, u):
+        key = np.asarray(u, float).tobytes()
+        if key in self._rmemo:
+            return self._rmemo[key].copy()
         try:
             i, _ = self.current(u)
+            r = 0.5 * np.log10(i ** 2 + self.f2) - self.y
         except ConvergenceError:
-            return np.full(self.y.size, 10.0)
-        return 0.5 * np.log10(i ** 2 + self.f2) - self.y
+            r = np.full(self.y.size, 10.0)
+        if len(self._rmemo) > 8:
+            self._rmemo.pop(next(iter(self._rmemo)))
+        self._rmemo[key] = r
+        return r.copy()
 
     def jac(self, u, r0=None, h=2e-3):
+        key = np.asarray(u, float).tobytes()
+        if key in self._jmemo:
+            return self._jmemo[key].copy()
+        J = self._jac(u, r0, h)
+        self._jmemo.clear()
+        self._jmemo[key] = J
+        return J.copy()
+
+    def _jac(self, u, r0=None, h=2e-3):
         if r0 is None:
             r0 = self.resid(u)
         lo, hi = self.u_bounds()
@@ -446,10 +463,15 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         if not keep:
             raise MemliError(f"fit: none of {names} changes the simulated current of these data;"
                              " choose other parameters (--params)")
+        nfev0 = prob.nfev
         prob = _Problem(start, fd, keep, rs, rtol, workers, progress=progress,
                         max_points=max_points)
+        prob.nfev = nfev0
         u0 = np.clip(prob.to_u([start.values[k] for k in keep]), *prob.u_bounds())
         lo, hi = prob.u_bounds()
+        # the same simulations serve the reduced problem at the start point
+        prob._rmemo[u0.tobytes()] = r0
+        prob._jmemo[u0.tobytes()] = J0[:, [names.index(k) for k in keep]]
     # keep the start strictly inside the bounds (trf requires it)
     span = hi - lo
     u0 = np.clip(u0, lo + 1e-9 * span, hi - 1e-9 * span)
