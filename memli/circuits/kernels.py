@@ -86,6 +86,41 @@ void xb_fma(long len, const double *c, const double *x, const double *y, double 
     for (long k = 0; k < len; k++) out[k] = c[k] * x[k] + y[k];
 }
 
+/* out[I, j] = sum of r[i, j] over the rows i of block I (block of row i: blk[i]) */
+void xb_rowsum(long n, long m, const long *blk, const double *r, double *out)
+{
+    for (long i = 0; i < n; i++) {
+        double *o = out + blk[i] * m;
+        const double *ri = r + i * m;
+        for (long j = 0; j < m; j++) o[j] += ri[j];
+    }
+}
+
+/* coarse-grid prolongation added in place:
+   w[i, j] += EW[blk[i], j]       (EW: word-line correction interpolated along j, (nr, m))
+   b[i, j] += w0[i] EB[lo[i], j] + (1 - w0[i]) EB[hi[i], j]   (EB: (nr, m), const in j-block) */
+void xb_prolong_add(long n, long m, const long *blk, const long *lo, const long *hi,
+                    const double *w0, const double *EW, const double *EB, double *w, double *b,
+                    long add)
+{
+    for (long i = 0; i < n; i++) {
+        const double *ew = EW + blk[i] * m, *e0 = EB + lo[i] * m, *e1 = EB + hi[i] * m;
+        double a = w0[i], c = 1.0 - w0[i];
+        double *wi = w + i * m, *bi = b + i * m;
+        if (add) {
+            for (long j = 0; j < m; j++) {
+                wi[j] += ew[j];
+                bi[j] += a * e0[j] + c * e1[j];
+            }
+        } else {
+            for (long j = 0; j < m; j++) {
+                wi[j] = ew[j];
+                bi[j] = a * e0[j] + c * e1[j];
+            }
+        }
+    }
+}
+
 void xb_ldl_solve(long len, long stride, const double *invd, const double *l, double *y)
 {
     for (long k = stride; k < len; k++) y[k] -= l[k - stride] * y[k - stride];
@@ -118,6 +153,11 @@ def _lib():
     lib.xb_ldl_solve.restype = None
     lib.xb_cg_step.argtypes = [L, ctypes.c_double, d, d, d, d]
     lib.xb_cg_step.restype = ctypes.c_double
+    lp = ctypes.POINTER(ctypes.c_long)
+    lib.xb_rowsum.argtypes = [L, L, lp, d, d]
+    lib.xb_rowsum.restype = None
+    lib.xb_prolong_add.argtypes = [L, L, lp, lp, lp, d, d, d, d, d, L]
+    lib.xb_prolong_add.restype = None
     lib.xb_dot.argtypes = [L, d, d]
     lib.xb_dot.restype = ctypes.c_double
     lib.xb_cg_dir.argtypes = [L, ctypes.c_double, d, d]
@@ -169,6 +209,40 @@ def cg_step(a, p, q, x, r) -> float:
     x += a * p
     r -= a * q
     return float(np.vdot(r, r))
+
+
+def _pl(a):
+    if not (a.flags.c_contiguous and a.dtype == np.int64):
+        raise ValueError("crossbar kernel: index arrays must be C-contiguous int64")
+    return a.ctypes.data_as(ctypes.POINTER(ctypes.c_long))
+
+
+def rowsum(blk, nblocks, r):
+    """Sum the rows of r (n, m) within blocks (``blk[i]`` = block of row i)."""
+    n, m = r.shape
+    lib = _lib()
+    if lib is not None:
+        out = np.zeros((nblocks, m))
+        lib.xb_rowsum(n, m, _pl(blk), _p(r), _p(out))
+        return out
+    out = np.zeros((nblocks, m))
+    np.add.at(out, blk, r)
+    return out
+
+
+def prolong_add(blk, lo, hi, w0, EW, EB, w, b, add: bool = True):
+    """w (+)= EW[blk]; b (+)= w0 EB[lo] + (1 - w0) EB[hi] (rows), in place."""
+    n, m = w.shape
+    lib = _lib()
+    if lib is not None:
+        lib.xb_prolong_add(n, m, _pl(blk), _pl(lo), _pl(hi), _p(w0), _p(EW), _p(EB),
+                           _p(w), _p(b), int(add))
+        return
+    if not add:
+        w[...] = 0.0
+        b[...] = 0.0
+    w += EW[blk]
+    b += w0[:, None] * EB[lo] + (1.0 - w0)[:, None] * EB[hi]
 
 
 def dot(a, b) -> float:

@@ -192,6 +192,10 @@ class _Coarse:
         self.psi = _interp_matrix(ilo, iwt, nr)          # (n, nr): b along i
         self.phiT = self.phi.T.tocsr()
         self.psiT = self.psi.T.tocsr()
+        self.blk = np.ascontiguousarray(np.repeat(np.arange(nr), rsz), dtype=np.int64)
+        self.ilo = np.ascontiguousarray(ilo, dtype=np.int64)
+        self.ihi = np.ascontiguousarray(np.minimum(ilo + 1, nr - 1), dtype=np.int64)
+        self.iwt = np.ascontiguousarray(iwt, dtype=float)
         # word-line part: sum the lines of a row block, then project along j
         DW = np.add.reduceat(dw, rs, axis=0)             # (nr, m)
         OW = np.add.reduceat(ow, rs, axis=0) if m > 1 else np.zeros((nr, 0))
@@ -241,16 +245,21 @@ class _Coarse:
         Pb = sps.kron(sps.identity(L, format="csr"), P, format="csr")
         return (Pb.T @ T @ Pb).tocsr()
 
-    def solve_w(self, rw):
-        """Coarse correction (ew, eb) for a residual living on the word-line equations."""
-        X = np.add.reduceat(rw, self.rs, axis=0)                 # (nr, m)
+    def correct(self, rw, w, b):
+        """Add the coarse correction for a residual ``rw`` on the word-line equations to
+        ``(w, b)`` in place; returns the correction ``(ew, eb)`` as full arrays."""
+        X = kernels.rowsum(self.blk, self.nr, rw)                 # (nr, m)
         R = (self.phiT @ X.T).T                                   # (nr, nc)
         N = self.nr * self.nc
         E = self.lu.solve(np.concatenate([R.ravel(), np.zeros(N)]))
         W = E[:N].reshape(self.nr, self.nc)
         B = E[N:].reshape(self.nr, self.nc)
-        ew = np.repeat((self.phi @ W.T).T, self.rsz, axis=0)
-        eb = self.psi @ np.repeat(B, self.csz, axis=1)
+        EW = np.ascontiguousarray((self.phi @ W.T).T)             # (nr, m)
+        EB = np.ascontiguousarray(np.repeat(B, self.csz, axis=1))  # (nr, m)
+        ew = np.empty_like(w)
+        eb = np.empty_like(b)
+        kernels.prolong_add(self.blk, self.ilo, self.ihi, self.iwt, EW, EB, ew, eb, add=False)
+        kernels.prolong_add(self.blk, self.ilo, self.ihi, self.iwt, EW, EB, w, b, add=True)
         return ew, eb
 
 
@@ -330,9 +339,7 @@ class LineSystem:
         kernels.fma(c, w, r[1], out=b)
         self.tb.solve(b, inplace=True)
         r2 = c * b                       # residual left on the word-line equations
-        ew, eb = self.coarse.solve_w(r2)
-        w += ew
-        b += eb
+        ew, eb = self.coarse.correct(r2, w, b)
         aw, ab = self.matvec(ew, eb)
         r2 -= aw                          # word-line residual
         ab *= -1.0                        # bit-line residual
