@@ -33,6 +33,8 @@ def register(app: typer.Typer):
         max_nfev: int = typer.Option(60, "--max-nfev", help="optimiser iteration limit"),
         max_points: int = typer.Option(50000, "--max-points", help="fit on at most about "
                                        "this many samples (turning points kept)"),
+        bootstrap: int = typer.Option(0, "--bootstrap", help="N block-bootstrap refits "
+                                      "(by cycle) for a second standard error"),
         read_voltage: float = typer.Option(0.1, "--read-voltage", help="read voltage, V"),
         polarity: str = typer.Option("negative_set", "--polarity",
                                      help="negative_set (paper's convention) or positive_set"),
@@ -101,13 +103,14 @@ def register(app: typer.Typer):
         try:
             res = fit(fd, model=model, card=card, params=names, r_series_ohm=r_series,
                       loss=loss, max_nfev=max_nfev, per_cycle=pc_arg, progress=progress,
-                      polarity=polarity, read_voltage_v=read_voltage, max_points=max_points)
+                      polarity=polarity, read_voltage_v=read_voltage, max_points=max_points,
+                      bootstrap=bootstrap)
         except MemliError as e:
             if pc_arg is True and "per-cycle" in str(e):
                 res = fit(fd, model=model, card=card, params=names, r_series_ohm=r_series,
                           loss=loss, max_nfev=max_nfev, per_cycle=False, progress=progress,
                           polarity=polarity, read_voltage_v=read_voltage,
-                          max_points=max_points)
+                          max_points=max_points, bootstrap=bootstrap)
             else:
                 raise
         finally:

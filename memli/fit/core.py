@@ -118,6 +118,7 @@ class ParamResult:
     why_no_stderr: str | None = None
     bounds: tuple = (None, None)
     correl: dict = field(default_factory=dict)
+    stderr_bootstrap: float | None = None
 
     def line(self) -> str:
         u = f" {self.unit}" if self.unit else ""
@@ -125,8 +126,10 @@ class ParamResult:
             return f"    {self.name}: {self.value:.6g}{u} (fixed)"
         if self.stderr is not None and math.isfinite(self.stderr):
             rel = abs(self.stderr / self.value) * 100 if self.value else float("inf")
+            bs = "" if self.stderr_bootstrap is None else \
+                f" [bootstrap +/- {self.stderr_bootstrap:.3g}]"
             return (f"    {self.name}: {self.value:.6g} +/- {self.stderr:.3g} ({rel:.2f}%)"
-                    f"{u} (init = {self.init:.6g})")
+                    f"{u} (init = {self.init:.6g}){bs}")
         return (f"    {self.name}: {self.value:.6g}{u} +/- ? (init = {self.init:.6g}; "
                 f"error not estimated: {self.why_no_stderr})")
 
@@ -389,7 +392,8 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         loss: str = "linear", rtol: float = 1e-6, max_nfev: int = 60, workers: int = 2,
         per_cycle: bool | list = False, max_cycles_per_cycle_fit: int | None = None,
         progress=None, screen: float = 1e-4, polarity="negative_set", ftol: float = 1e-6,
-        xtol: float = 1e-6, max_points: int | None = 50000,
+        xtol: float = 1e-6, max_points: int | None = 50000, bootstrap: int = 0,
+        seed: int = 0,
         read_voltage_v: float = 0.1, sweep_rate_v_per_s: float = 1.0) -> FitResult:
     """Fit a memli model to I-V data (global fit over all cycles; optional per-cycle fits).
 
@@ -428,6 +432,10 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
     max_points : int, optional
         Fit on at most about this many samples (all turning points kept, the others
         thinned evenly); the reported fit and metrics use every sample.
+    bootstrap : int
+        Number of block-bootstrap refits (0: none); see :func:`_bootstrap`.
+    seed : int
+        Random seed of the bootstrap.
 
     Returns
     -------
@@ -525,6 +533,11 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
                        0.0, settings={"loss": loss, "r_series_ohm": rs, "rtol": rtol,
                                       "residual_lag1_autocorrelation": rho})
     result.metrics = goodness(fd, i_fit, polarity, read_voltage_v)
+    if bootstrap:
+        sds = _bootstrap(prob, u, lo, hi, int(bootstrap), seed, progress)
+        for k, sd in zip(prob.names, sds):
+            out[k].stderr_bootstrap = sd
+        result.settings["bootstrap"] = int(bootstrap)
     if per_cycle:
         pc_names = per_cycle if isinstance(per_cycle, (list, tuple)) else None
         result.per_cycle = fit_per_cycle(result, res, pc_names, max_cycles_per_cycle_fit,
@@ -532,6 +545,42 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         fitted.variability = result.per_cycle["variability"]
     result.elapsed_s = time.perf_counter() - t_start
     return result
+
+
+def _bootstrap(prob: _Problem, u, lo, hi, n: int, seed: int = 0, progress=None):
+    """Block-bootstrap standard errors (in parameter units) of the fitted parameters.
+
+    Blocks are whole cycles (contiguous runs of ~5 % of the samples when there are
+    fewer than 5 cycles), drawn with replacement; each draw reweights the residuals by
+    how often its block was drawn, and the fit restarts from the solution (5 Jacobians
+    at most).  Resampling blocks keeps the serial correlation within a sweep.
+    """
+    from scipy.optimize import least_squares
+    rng = np.random.default_rng(seed)
+    cyc = prob.data.cycle[prob.keep]
+    ids = np.unique(cyc[cyc >= 0])
+    if ids.size >= 5:
+        block = np.searchsorted(ids, np.where(cyc >= 0, cyc, ids[0]))
+    else:
+        nb = 20
+        block = (np.arange(cyc.size) * nb) // max(cyc.size, 1)
+    nblk = int(block.max()) + 1
+    draws = []
+    for b in range(n):
+        w = np.bincount(rng.integers(0, nblk, nblk), minlength=nblk)[block].astype(float)
+        sw = np.sqrt(w)
+        try:
+            sol = least_squares(lambda x: sw * prob.resid(x), u, bounds=(lo, hi),
+                                jac=lambda x: sw[:, None] * prob.jac(x), method="trf",
+                                x_scale="jac", max_nfev=5, ftol=1e-6, xtol=1e-6)
+            draws.append(prob.to_p(sol.x))
+        except MemliError:
+            pass
+        if progress:
+            progress("bootstrap", b + 1, n)
+    if len(draws) < 2:
+        return [None] * len(u)
+    return [float(x) for x in np.std(np.array(draws), axis=0, ddof=1)]
 
 
 def _start_card(model, card) -> Card:

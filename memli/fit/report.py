@@ -31,7 +31,9 @@ def output_paths(out, card_name: str | None = None) -> dict:
 def summary(res: FitResult, card_path) -> dict:
     """The ``memli fit --json`` summary: parameters (value, stderr, unit), metrics, card."""
     params = {k: {"value": p.value, "stderr": p.stderr, "unit": p.unit,
-                  **({"note": p.why_no_stderr} if p.why_no_stderr else {})}
+                  **({"note": p.why_no_stderr} if p.why_no_stderr else {}),
+                  **({"stderr_bootstrap": p.stderr_bootstrap}
+                     if p.stderr_bootstrap is not None else {})}
               for k, p in res.params.items() if p.vary}
     out = {"parameters": params, "metrics": dict(res.metrics), "card": str(card_path),
            "model": res.card.model.name, "generated": res.data.generated,

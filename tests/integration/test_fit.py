@@ -170,3 +170,16 @@ def test_per_cycle_fits_recover_variability(tmp_path):
     j = again.model.param_names.index("v_set_cycled_v")
     # the sampled spread follows the block (500 draws: sd within 15 %)
     assert abs(np.std(draws[j]) / var["v_set_cycled_v"]["sd"] - 1) < 0.15
+
+
+def test_bootstrap_standard_errors():
+    card = load_card("llzo_tip")
+    g = synth.generate(card, cycles=6, dv_set_v=0.005, dv_reset_v=0.01, variability=0,
+                       seed=2)
+    fd = FitData.from_arrays(g.t_s, g.v_v, g.i_a, g.cycle)
+    res = fit(fd, card=card, params=["k_set_per_s", "v_reset_v"], bootstrap=8)
+    for k in res.names:
+        p = res.params[k]
+        # 8 block draws over 6 cycles: a rough estimate; same order as the Jacobian one
+        assert p.stderr_bootstrap is not None and 0.05 < p.stderr_bootstrap / p.stderr < 20
+    assert "bootstrap +/-" in res.report()
