@@ -1,0 +1,74 @@
+"""`memli crossbar read | write | transient | netlist | tipfilm` run and write their outputs."""
+import json
+
+import numpy as np
+import pytest
+
+from memli.cli import main
+
+
+def _run(args, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["crossbar", *args])
+    out = capsys.readouterr()
+    return e.value.code, out.out, out.err
+
+
+def test_read_writes_summary_heat_map_and_error_vs_size(tmp_path, capsys):
+    code, out, err = _run(["read", "llzo_tip", "--n", "12", "--m", "10", "--random-x",
+                           "--sizes", "4,8", "--out", str(tmp_path / "r"), "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert {"n", "m", "solve_s", "i_out_a", "max_rel_error"} <= set(d) and len(d["i_out_a"]) == 10
+    assert len(d["max_rel_error_vs_size"]) == 2
+    for f in ("i_out.npy", "summary.json", "ir_drop.png", "error_vs_size.png"):
+        assert (tmp_path / "r" / f).stat().st_size > 0
+
+
+def test_transient_v3_programs_without_disturb(tmp_path, capsys):
+    code, out, err = _run(["transient", "llzo_tip", "--n", "5", "--m", "5", "--pattern",
+                           "diagonal", "--v-write", "-0.3", "--scheme", "v/3", "--out",
+                           str(tmp_path / "t"), "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    # V/3 = -0.1 V on unselected cells stays above the -0.12 V GB threshold [lu_yang]
+    assert d["missed"] == 0 and d["disturbed"] == 0 and d["cells_written"] == 5
+    assert np.load(tmp_path / "t" / "states.npy").shape == (3, 5, 5)
+
+
+def test_write_reports_half_select_bias(tmp_path, capsys):
+    code, out, err = _run(["write", "llzo_tip", "--n", "4", "--m", "4", "--cell", "1,2",
+                           "--v-write", "-0.3", "--scheme", "v/2", "--out",
+                           str(tmp_path / "w"), "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["bias"][0]["v_half_max_v"] == pytest.approx(0.15, abs=2e-3)   # V/2, 1 ohm lines
+    assert d["dx_selected"][0] > 0.9
+
+
+def test_netlist_and_tipfilm(tmp_path, capsys):
+    code, _, err = _run(["netlist", "llzo_tip", "--n", "2", "--m", "3", "--out",
+                         str(tmp_path / "x.cir")], capsys)
+    assert code == 0, err
+    deck = (tmp_path / "x.cir").read_text()
+    assert deck.count("memli_li_filament") >= 7 and ".op" in deck
+    code, out, err = _run(["tipfilm", "--pitch-m", "0.3e-6,3e-6", "--grain-size-m", "2e-6",
+                           "--n-side", "3", "--cycles", "1", "--out", str(tmp_path / "tf"),
+                           "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["fraction_stable"][0][0] == 0.0          # pitch below a filament diameter
+    assert (tmp_path / "tf" / "stable_fraction.png").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["read", "no_such_card", "--out", "o"],
+    ["write", "llzo_tip", "--cell", "9,9", "--n", "4", "--m", "4", "--v-write", "-0.3",
+     "--out", "o"],
+    ["tipfilm", "--pitch-m", "abc", "--out", "o"],
+    ["transient", "llzo_tip", "--pattern", "nope.npy", "--v-write", "-0.3", "--out", "o"],
+])
+def test_bad_input_exits_2(args, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(args, capsys)
+    assert code == 2 and err.startswith("memli: error:") and err.count("\n") == 1, err
