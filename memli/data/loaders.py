@@ -364,7 +364,8 @@ def _header_for(tab: _Table, block, width):
         before = [k for k in tab.comment_rows if k < first]
         if before:
             txt = tab.comment_rows[max(before)]
-            toks = re.split(r"[,;\t]|\s{2,}", txt) if re.search(r"[,;\t]|\s{2,}", txt) else txt.split()
+            sep = r"[,;\t]|\s{2,}"
+            toks = re.split(sep, txt) if re.search(sep, txt) else txt.split()
             toks = [t.strip() for t in toks if t.strip()]
             if len(toks) == width and sum(_role_of(t) is not None for t in toks) >= 2:
                 names = toks

@@ -138,7 +138,8 @@ def test_oscilloscope_capture_with_sense_resistor(tmp_path, generated):
     d.mkdir()
     m = g.cycle < 10
     rs = 100.0
-    lines = ["# GENERATED test data", "Model,DPO2024", "Record Length,%d" % m.sum(), "Sample Interval,var",
+    lines = ["# GENERATED test data", "Model,DPO2024", "Record Length,%d" % m.sum(),
+             "Sample Interval,var",
              "", "TIME,CH1,CH2"]
     for t, v, i in zip(g.t_s[m], g.v_v[m], g.i_a[m]):
         lines.append(f"{t:.6e},{v + i * rs:.6e},{i * rs:.6e}")
