@@ -212,7 +212,6 @@ def stage_fit(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
     fd = FitData.from_ivdata(data)
     n = int(fd.cycle.max()) + 1
     fd = fd.select_cycles(range(min(cfg.fit_cycles, n)))
-    budget = {"global fit": cfg.fit_max_nfev}
 
     def prog(stage, done, total):
         progress(done, total, stage)
@@ -248,8 +247,7 @@ def stage_fit(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             f"CLI: memli fit memli/data/bundled/{BUNDLED_TIP.name} --card llzo_tip "
             f"--max-cycles {cfg.fit_cycles} --out out/fit")
     return {"key": "fit", "title": "3. Fit: the Li-filament model", "text": text,
-            "numbers": nums, "figures": figs, "generated": True, "card": str(card_path),
-            "budget": budget}
+            "numbers": nums, "figures": figs, "generated": True, "card": str(card_path)}
 
 
 def stage_export(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
