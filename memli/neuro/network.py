@@ -43,7 +43,8 @@ import numpy as np
 from ..errors import DataError
 from .devices import DeviceArray, as_card
 
-__all__ = ["Programming", "Crossbar", "TrainResult", "train", "DEFAULT_PROGRAMMING"]
+__all__ = ["Programming", "Crossbar", "TrainResult", "train", "wire_transfer",
+           "DEFAULT_PROGRAMMING"]
 
 
 @dataclass
@@ -241,23 +242,80 @@ class Crossbar:
         g = self.g_matrix()
         if self.r_wire_ohm <= 0:
             return g
-        from ..circuits.network import Network, Terminals, Wires
-        n, m = g.shape
-        wires = Wires(r_wl_ohm=self.r_wire_ohm, r_bl_ohm=self.r_wire_ohm)
-        out = np.empty_like(g)
-        for i in range(n):
-            v = np.zeros(n)
-            v[i] = 1.0
-            net = Network(g, wires, Terminals.make(n, m, v, 0.0))
-            w, b, _ = net.solve()
-            out[i] = np.sum(g * (w - b), axis=0)
-        return out
+        return wire_transfer(g, self.r_wire_ohm)
 
     def outputs_a(self, x: np.ndarray, transfer=None) -> np.ndarray:
         """Differential output currents (n_samples, n_out), A, for inputs ``x`` in [0, 1]."""
         t = self.transfer_siemens() if transfer is None else transfer
         i = (np.asarray(x, float) * self.prog.v_read_v) @ t
         return i[:, 0::2] - i[:, 1::2]
+
+
+def wire_transfer(g: np.ndarray, r_wire_ohm: float) -> np.ndarray:
+    """Bit-line currents per unit word-line voltage of a crossbar with resistive lines.
+
+    Layout as in :mod:`memli.circuits.network`: word line ``i`` is driven by an ideal
+    source at its column-0 cell, bit line ``j`` ends in a virtual ground at its
+    row-(n-1) cell, each line has a segment ``r_wire_ohm`` between neighbouring cells.
+    The nodal matrix is factorised once and solved for all ``n`` unit drives.
+
+    Parameters
+    ----------
+    g : ndarray (n, m)
+        Cell conductances, S.
+    r_wire_ohm : float
+        Segment resistance, ohm (> 0).
+
+    Returns
+    -------
+    ndarray (n, m)
+        ``T[i, j]``: current into the virtual ground of bit line ``j`` per volt on
+        word line ``i``, S.
+    """
+    import scipy.sparse as sps
+    import scipy.sparse.linalg as spla
+    n, m = g.shape
+    gw = 1.0 / r_wire_ohm
+    # unknowns: w[i, j] for j >= 1, b[i, j] for i <= n - 2 (the others are pinned)
+    wid = -np.ones((n, m), int)
+    wid[:, 1:] = np.arange(n * (m - 1)).reshape(n, m - 1)
+    bid = -np.ones((n, m), int)
+    bid[:-1, :] = n * (m - 1) + np.arange((n - 1) * m).reshape(n - 1, m)
+    nu = n * (m - 1) + (n - 1) * m
+    rows, cols, vals = [], [], []
+    rhs = np.zeros((nu, n))
+
+    def add(a_id, b_id, gv, a_pin=None, b_pin=None):
+        # conductance gv between node a and node b; pins: (row of rhs) value 1 for w[i, 0]
+        for x_id, y_id, y_pin in ((a_id, b_id, b_pin), (b_id, a_id, a_pin)):
+            ok = x_id >= 0
+            rows.append(x_id[ok]); cols.append(x_id[ok]); vals.append(gv[ok])
+            both = ok & (y_id >= 0)
+            rows.append(x_id[both]); cols.append(y_id[both]); vals.append(-gv[both])
+            if y_pin is not None:
+                pin = ok & (y_id < 0) & (y_pin >= 0)
+                np.add.at(rhs, (x_id[pin], y_pin[pin]), gv[pin])
+
+    # w pins: w[i, 0] = 1 V for drive i (rhs column i); b pins: 0 V
+    wpin = np.where(wid < 0, np.arange(n)[:, None] * np.ones((1, m), int), -1)
+    none = -np.ones((n, m), int)
+    # cells
+    add(wid.ravel(), bid.ravel(), g.ravel(), wpin.ravel(), none.ravel())
+    # word-line segments
+    add(wid[:, :-1].ravel(), wid[:, 1:].ravel(), np.full(n * (m - 1), gw),
+        wpin[:, :-1].ravel(), wpin[:, 1:].ravel())
+    # bit-line segments
+    add(bid[:-1, :].ravel(), bid[1:, :].ravel(), np.full((n - 1) * m, gw),
+        none[:-1, :].ravel(), none[1:, :].ravel())
+    A = sps.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                       shape=(nu, nu))
+    sol = spla.splu(A).solve(rhs)                     # (nu, n)
+    # current into the virtual ground of bit line j: through the last segment, or the
+    # cell itself when n == 1
+    w = np.where((wid >= 0)[..., None], sol[np.clip(wid, 0, None)], 0.0)   # (n, m, drive)
+    w[:, 0, :] = np.eye(n)
+    b = np.where((bid >= 0)[..., None], sol[np.clip(bid, 0, None)], 0.0)
+    return np.einsum("rj,rjd->dj", g, w - b)
 
 
 @dataclass

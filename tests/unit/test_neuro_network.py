@@ -56,3 +56,20 @@ def test_cli_train_json_has_the_issue_keys():
         assert k in d
     bad = subprocess.run(cmd + ["--task", "xor"], capture_output=True, text=True)
     assert bad.returncode == 2 and "xor" in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
+def test_wire_transfer_matches_the_crossbar_network_solver():
+    from memli.circuits.network import Network, Terminals, Wires
+    from memli.neuro.network import wire_transfer
+    rng = np.random.default_rng(3)
+    n, m = 7, 4
+    g = 10 ** rng.uniform(-5, -2, (n, m))
+    t = wire_transfer(g, 2.0)
+    for i in range(n):
+        v = np.zeros(n)
+        v[i] = 1.0
+        w, b, _ = Network(g, Wires(r_wl_ohm=2.0, r_bl_ohm=2.0), Terminals.make(n, m, v)).solve()
+        # both are direct/converged linear solves of the same nodal equations
+        np.testing.assert_allclose(t[i], (g * (w - b)).sum(axis=0), rtol=1e-9)
+    # vanishing wires: the transfer is the conductance matrix (1e-9 ohm x 1e-2 S)
+    np.testing.assert_allclose(wire_transfer(g, 1e-9), g, rtol=1e-6)
