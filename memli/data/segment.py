@@ -148,8 +148,9 @@ def detect_noise_floor(v, i, zero_frac: float = 0.05):
     factor 3 of the 2nd percentile of |I| form the floor if they span a wide voltage
     range (at least 20 % of max|V|) without rising with it.  The floor is then the
     90th percentile of those samples (or the quantisation step if readings are
-    quantised to exact zeros).  Without a floor the function returns a tenth of the
-    smallest nonzero |I| (weighting then treats every point as signal).
+    quantised to exact zeros).  Samples at exactly 0 V, where a passive cell carries no
+    current, give a second estimate (twice their median |I|).  Without either, the
+    function returns a tenth of the smallest nonzero |I| (every point is signal).
     """
     v = np.asarray(v, float)
     i = np.abs(np.asarray(i, float))
@@ -160,7 +161,10 @@ def detect_noise_floor(v, i, zero_frac: float = 0.05):
         # at exactly 0 V a passive device carries no current: what is read there is noise
         # (median |N(0, s)| = 0.674 s, so twice the median is about 1.35 s)
         zero_floor = 2.0 * float(np.median(at_zero))
-    return max(_floor_from_sweep(v, i, zero_frac, vmax), zero_floor)
+    floor, found = _floor_from_sweep(v, i, zero_frac, vmax)
+    if found:
+        return max(floor, zero_floor)
+    return zero_floor if zero_floor > 0 else floor
 
 
 def _floor_from_sweep(v, i, zero_frac, vmax):
@@ -170,7 +174,7 @@ def _floor_from_sweep(v, i, zero_frac, vmax):
     av = np.abs(v[sel])
     nz = a[a > 0]
     if nz.size == 0:
-        return 1e-15
+        return 1e-15, False
     n_zero = int((a == 0).sum())
     lo = float(np.percentile(nz, 2))
     cand = (a <= 3 * lo)
@@ -184,7 +188,7 @@ def _floor_from_sweep(v, i, zero_frac, vmax):
             floor = float(np.percentile(c_a, 90))
             if n_zero > 0.01 * a.size:
                 floor = max(floor, float(nz.min()))
-            return floor
+            return floor, True
     if n_zero > 0.01 * a.size:
-        return float(nz.min())
-    return float(nz.min()) / 10
+        return float(nz.min()), True        # quantised readings: the step is the floor
+    return float(nz.min()) / 10, False
