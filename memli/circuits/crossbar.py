@@ -78,7 +78,7 @@ class DCResult:
         Linear solver report of the last Newton iteration.
     newton_iterations : int
     kcl_residual_a : float
-        Largest current imbalance at any free node, A.
+        Largest current imbalance at any free node, A (computed on first access).
     """
 
     w: np.ndarray
@@ -89,8 +89,16 @@ class DCResult:
     i_in_a: np.ndarray
     info: SolveInfo
     newton_iterations: int = 0
-    kcl_residual_a: float = float("nan")
     v_dev: np.ndarray | None = None
+    wires: Wires | None = None
+    term: Terminals | None = None
+
+    @property
+    def kcl_residual_a(self) -> float:
+        if not hasattr(self, "_kcl"):
+            self._kcl = (kcl_residual(self, self.wires, self.term)
+                         if self.wires is not None else float("nan"))
+        return self._kcl
 
 
 @dataclass
@@ -246,18 +254,22 @@ class Crossbar:
         n, m = self.n, self.m
         term = Terminals.make(n, m, check_inputs(v_wl, n, "v_wl"),
                               check_inputs(v_bl, m, "v_bl"), wl_float, bl_float)
-        if x0 is None:
+        fixed = self.g_fixed is not None
+        if x0 is not None:
+            w, b = (np.array(a, float) for a in x0)
+        elif not fixed:
             w = np.repeat(np.where(term.wl_float, 0.0, term.v_wl)[:, None], m, axis=1)
             b = np.repeat(np.where(term.bl_float, 0.0, term.v_bl)[None, :], n, axis=0)
-        else:
-            w, b = (np.array(a, float) for a in x0)
         it = 0
         guess = None if x0 is None else (w, b)     # warm start of the linear solver
         while True:
-            v = w - b
-            i, g, _ = self.cell_law(v)
-            gc = np.maximum(g, G_FLOOR_SIEMENS) if self.g_fixed is None else g
-            i_src = None if self.g_fixed is not None else i - gc * v
+            if fixed:                               # fixed conductances: one linear solve
+                v, gc, i_src = None, self.g_fixed, None
+            else:
+                v = w - b
+                i, g, _ = self.cell_law(v)
+                gc = np.maximum(g, G_FLOOR_SIEMENS)
+                i_src = i - gc * v
             net = Network(gc, self.wires, term)
             w_new, b_new, info = net.solve(i_src, rtol=rtol, x0=guess)
             if self.linear:
@@ -279,10 +291,8 @@ class Crossbar:
                     "smaller input voltages.")
         v = w - b
         i, g, vdev = self.cell_law(v)
-        res = DCResult(w, b, v, i, self._i_out(i, term), self._i_in(i, term), info, it,
-                       v_dev=vdev)
-        res.kcl_residual_a = kcl_residual(res, self.wires, term)
-        return res
+        return DCResult(w, b, v, i, self._i_out(i, term), self._i_in(i, term), info, it,
+                        v_dev=vdev, wires=self.wires, term=term)
 
     def _i_out(self, i_cell, term):
         # every bit line is open at row 0, so its terminal carries the column's current

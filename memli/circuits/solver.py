@@ -272,13 +272,13 @@ class LineSystem:
         Word-line diagonal (n, m) and off-diagonal (n, m-1) in S; bit-line diagonal
         (n, m) and off-diagonal (n-1, m) in S (off-diagonals are minus the segment
         conductances); device coupling ``c`` (n, m) in S.
-    coarse_points : int
-        Coarse-grid points per direction.
+    coarse_points : int, optional
+        Coarse-grid points per direction (default: max(n, m) / 8, within 16 ... 48).
     direct_below : int
         Unknown count up to which the matrix is factorised directly (SuperLU).
     """
 
-    def __init__(self, dw, ow, db, ob, c, coarse_points: int = COARSE_POINTS,
+    def __init__(self, dw, ow, db, ob, c, coarse_points: int | None = None,
                  direct_below: int = 4000):
         f = lambda a: np.ascontiguousarray(a, dtype=float)  # noqa: E731
         self.dw, self.ow, self.db, self.ob, self.c = map(f, (dw, ow, db, ob, c))
@@ -294,6 +294,8 @@ class LineSystem:
             return
         self.tw = _WordLines(self.dw, self.ow)
         self.tb = _BitLines(self.db, self.ob)
+        if coarse_points is None:     # one coarse point per ~8 cells, 16 ... 48
+            coarse_points = int(min(COARSE_POINTS, max(16, max(n, m) // 8)))
         self.coarse = _Coarse(self.dw, self.ow, self.db, self.ob, self.c, coarse_points)
 
     # -- operator --------------------------------------------------------------
