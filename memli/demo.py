@@ -304,6 +304,17 @@ def _device_levels(card, read_v: float = 0.1):
     return float(ms["r_lrs_ohm"]), float(ms["r_hrs_ohm"])
 
 
+def _programmed_states(card):
+    """States (n_states,) of a card after a SET and after a RESET in the dataset's
+    -0.25..+1 V window (second cycle; SET = the negative lobe)."""
+    from .sim import Waveform, simulate
+    res = simulate(card, Waveform.triangle(-0.25, 1.0, 2))
+    idx = np.flatnonzero(res.cycle == 1)
+    k = idx[np.argmin(res.v_source[idx])]
+    j = k + int(np.argmax(res.v_source[k:] >= 0))
+    return res.x[:, j].copy(), res.x[:, idx[-1]].copy()
+
+
 def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
     """Crossbar read error vs array size and wire resistance (study on Dask) + IR map."""
     from .circuits.crossbar import Crossbar
@@ -343,16 +354,19 @@ def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
     import pandas as pd
     table = pd.read_parquet(summ["table"])
     agg = table.groupby(["rows", "r_wl_ohm"])["read_error_rel_rms"].mean()
-    # one IR-drop map of the largest configured map size, 1 ohm wires
+    # IR-drop map: cells are the fitted device model itself (nonlinear, solved by Newton
+    # with the generated Jacobians), programmed at random to its LRS or HRS state
     n = cfg.xbar_map_size
     rng = np.random.default_rng(7)
-    g = np.where(rng.random((n, n)) < 0.5, 1 / r_lrs, 1 / r_hrs) * np.exp(
-        sigma * rng.standard_normal((n, n)))
-    xb = Crossbar(conductance=g, wires=Wires(1.0, 1.0, 1.0, 1.0))
+    x_lrs, x_hrs = _programmed_states(card)
+    lrs = rng.random((n, n)) < 0.5
+    states = np.where(lrs[None], x_lrs[:, None, None], x_hrs[:, None, None])
+    params = card.sample(n * n, rng).reshape(-1, n, n)
+    xb = Crossbar(card.model, params, states=states, wires=Wires(1.0, 1.0, 1.0, 1.0))
     rr = xb.read(np.full(n, 0.1))
     fig_map = heatmap(rr.ir_drop_v * 1e3, out / "ir_drop_map.png",
-                      f"{n}x{n} crossbar of {card.name} (R_LRS {r_lrs:.3g} ohm), 1 ohm wires, "
-                      "all inputs 0.1 V", "IR drop per cell [mV]")
+                      f"{n}x{n} crossbar of {card.name} cells (model {card.model.name}), "
+                      "1 ohm wires, all inputs 0.1 V", "IR drop per cell [mV]")
     progress(1, 1, "IR map")
     big, w1 = max(sizes), min(cfg.xbar_wires_ohm, key=lambda w: abs(w - 1.0))
     nums = {"R_LRS at 0.1 V of the fitted card (ohm)": r_lrs,
@@ -370,7 +384,9 @@ def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             "array size through IR drop along the lines. A study (memli.studies, a grid of "
             "array size x wire resistance with Monte Carlo device variability taken from the "
             "dataset's cycle-to-cycle spread) runs on a local Dask cluster; the heat map "
-            f"shows the IR drop of one {n}x{n} read. Error = RMS over bit lines of "
+            f"shows the IR drop of one {n}x{n} read whose cells are the fitted model itself "
+            "(nonlinear, solved by Newton), programmed to LRS or HRS at random. Error = RMS "
+            "over bit lines of "
             "(I - G_nom^T V) / RMS(G_nom^T V). "
             "CLI: memli study run studies/crossbar_size_wire.toml --out out/xbar; "
             "memli crossbar dc --conductance G.npy --vin V.npy --r-wl 1 --r-bl 1 --out I.npy")
