@@ -527,20 +527,26 @@ def _assign_roles(names, unit_row, width, rows, dc, columns, tab, b):
     roles: dict = {}
     col_units: dict = {}
     if names:
+        # names that say what a column is win over columns recognised by unit only
+        # (EC-Lab: "control/V" is the set point, "Ewe/V" the measured voltage)
+        ranked = []
         for j, n in enumerate(names[:width]):
             if not n:
                 continue
-            r = _role_of(n)
-            if r is None:
-                continue
-            if r.startswith("ch"):
-                roles.setdefault(r, j)
-            elif r not in roles:
-                roles[r] = j
             u = _split_name_unit(n)[1]
             if unit_row and unit_row[j]:
                 u = unit_row[j].strip("[]() ")
             col_units[j] = u
+            r = _role_of(n)
+            if r is None:
+                continue
+            by_unit = _role_of(_split_name_unit(n)[0]) is None
+            ranked.append((by_unit, j, r))
+        for _, j, r in sorted(ranked):
+            if r.startswith("ch"):
+                roles.setdefault(r, j)
+            elif r not in roles:
+                roles[r] = j
     else:
         sample = np.array([[_safe_num(c, dc) for c in (r + [None] * (width - len(r)))[:width]]
                            for r in rows[:2000]], float)

@@ -98,6 +98,12 @@ def main():
     # 8. UTF-16 text with a BOM
     w("utf16.txt", "V\tI\n" + "".join(f"{b:.4f}\t{c:.6e}\n" for b, c in zip(v, i)),
       encoding="utf-16")
+    # 8b. potentiostat-style export: banner lines, set-point and measured voltage
+    # columns (the measured one named Ewe), current in mA, a cycle column
+    w("potentiostat.mpt", "EC-Lab ASCII FILE\nNb header lines : 4\n\n"
+      "mode\tox/red\ttime/s\tcontrol/V\tEwe/V\t<I>/mA\tcycle number\n"
+      + "".join(f"2\t1\t{a:.3f}\t{b + 0.3:.4f}\t{b:.4f}\t{c * 1e3:.6e}\t{k}\n"
+                for a, b, c, k in zip(t, v, i, np.repeat(np.arange(3), n1))))
     # 9. folder of per-cycle two-column files with decimal commas
     d = HERE / "percycle_decimal_comma"
     d.mkdir(exist_ok=True)

@@ -35,6 +35,7 @@ def check_toy(d, n_cycles=3):
 @pytest.mark.parametrize("name", [
     "smu_mA.csv", "noheader.txt", "bom_crlf_semicolon.csv", "engineering.tsv",
     "analyzer_cycles.csv", "blocks.csv", "utf16.txt", "analyzer.xlsx", "analyzer.xls",
+    "potentiostat.mpt",
     "percycle_decimal_comma"])
 def test_layouts_load_the_same_cell(name):
     d = load(DATA / name)
