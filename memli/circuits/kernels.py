@@ -124,8 +124,9 @@ void xb_prolong_add(long n, long m, const long *blk, const long *lo, const long 
 void xb_ldl_solve(long len, long stride, const double *invd, const double *l, double *y)
 {
     for (long k = stride; k < len; k++) y[k] -= l[k - stride] * y[k - stride];
-    for (long k = 0; k < len; k++) y[k] *= invd[k];
-    for (long k = len - stride - 1; k >= 0; k--) y[k] -= l[k] * y[k + stride];
+    long k0 = len - stride < 0 ? 0 : len - stride;
+    for (long k = len - 1; k >= k0; k--) y[k] *= invd[k];
+    for (long k = k0 - 1; k >= 0; k--) y[k] = y[k] * invd[k] - l[k] * y[k + stride];
 }
 """
 
