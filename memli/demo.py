@@ -455,7 +455,8 @@ def stage_tip_film(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             "pulses; a tip counts as stable when its on/off stays >= 10 in every cycle and "
             "no other tip lies within one filament diameter (547 nm). Coarser grains leave "
             "fewer tips near a boundary; tips closer than a filament cannot be addressed "
-            "separately. (memli.circuits.tipfilm)")
+            "separately. (memli.circuits.tipfilm) "
+            f"CLI: memli crossbar tipfilm {card_path} --out out/tipfilm")
     return {"key": "tip_film", "title": "6. What-if: many tips on one LLZO film",
             "text": text, "numbers": nums, "figures": [str(fig_path)], "generated": True}
 
