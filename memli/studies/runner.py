@@ -62,7 +62,7 @@ def run_chunk(study_dict: dict, k: int) -> pd.DataFrame:
             row.update({c: np.nan for c in task.outputs})
             row.update(out)
             row["error"] = ""
-        except Exception as e:  # noqa: BLE001  (recorded in the table, study goes on)
+        except (Exception, SystemExit) as e:  # noqa: BLE001  (recorded, study goes on)
             row.update({c: np.nan for c in task.outputs})
             msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
             row["error"] = f"{type(e).__name__}: {msg}"[:500]

@@ -136,3 +136,27 @@ def test_unknown_input_fails_before_running(tmp_path):
     with pytest.raises(StudyError, match="'r_wl_onm' \\(did you mean 'r_wl_ohm'\\?\\)"):
         run_study(d, tmp_path / "o", scheduler="synchronous")
     assert not (tmp_path / "o" / "chunks").exists()
+
+
+def flaky(inputs, seed):
+    """A user task ("module:function"): fails on odd k, exits on k == 4."""
+    k = inputs["k"]
+    if k == 4:
+        raise SystemExit(3)
+    if k % 2:
+        raise ValueError(f"odd k = {k}")
+    return {"y": float(k) ** 2, "seed_mod": seed % 7}
+
+
+flaky.outputs = ("y", "seed_mod")
+
+
+def test_user_task_errors_become_rows(tmp_path):
+    d = {"name": "u", "task": "test_study_spec:flaky", "chunk_size": 2,
+         "grid": {"k": [0, 1, 2, 3, 4, 5]}}
+    s = run_study(d, tmp_path / "o", scheduler="synchronous", plots=False)
+    t = pd.read_parquet(s["table"])
+    assert list(t["error"] == "") == [True, False, True, False, False, False]
+    assert t.loc[1, "error"] == "ValueError: odd k = 1"
+    assert t.loc[4, "error"].startswith("SystemExit")
+    assert list(t["y"][[0, 2]]) == [0.0, 4.0] and t["y"][[1, 3, 4, 5]].isna().all()
