@@ -393,7 +393,7 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         per_cycle: bool | list = False, max_cycles_per_cycle_fit: int | None = None,
         progress=None, screen: float = 1e-4, polarity="negative_set", ftol: float = 1e-6,
         xtol: float = 1e-6, max_points: int | None = 50000, bootstrap: int = 0,
-        seed: int = 0,
+        seed: int = 0, refresh_jac: int = 3,
         read_voltage_v: float = 0.1, sweep_rate_v_per_s: float = 1.0) -> FitResult:
     """Fit a memli model to I-V data (global fit over all cycles; optional per-cycle fits).
 
@@ -434,6 +434,10 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
         thinned evenly); the reported fit and metrics use every sample.
     bootstrap : int
         Number of block-bootstrap refits (0: none); see :func:`_bootstrap`.
+    refresh_jac : int
+        Recompute the finite-difference Jacobian every this many accepted steps and
+        update it by Broyden's rank-one formula in between (1: always recompute).  The
+        uncertainties always use a fresh Jacobian at the solution.
     seed : int
         Random seed of the bootstrap.
 
@@ -485,11 +489,25 @@ def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = N
     u0 = np.clip(u0, lo + 1e-9 * span, hi - 1e-9 * span)
     it = {"n": 0}
 
+    last = {"u": None, "J": None, "r": None, "age": 0}
+
     def jac(u):
+        # a full finite-difference Jacobian every ``refresh_jac`` accepted steps, Broyden
+        # rank-one updates (no simulations) in between
         it["n"] += 1
         if progress:
             progress("global fit", it["n"], max_nfev)
-        return prob.jac(u)
+        r = prob.resid(u)
+        if last["J"] is not None and last["age"] + 1 < refresh_jac:
+            du, dr = u - last["u"], r - last["r"]
+            nn = float(du @ du)
+            J = last["J"] + np.outer(dr - last["J"] @ du, du) / nn if nn > 0 else last["J"]
+            last["age"] += 1
+        else:
+            J = prob.jac(u, r)
+            last["age"] = 0
+        last.update(u=u.copy(), J=J, r=r)
+        return J
 
     sol = least_squares(prob.resid, u0, jac=jac, bounds=(lo, hi), method="trf", loss=loss,
                         x_scale="jac", max_nfev=max_nfev, xtol=xtol, ftol=ftol)
