@@ -124,10 +124,11 @@ def pulse_train(card, v_pulse_v, width_s: float, n: int | None = None, x0=None,
 def potentiation_depression(card, n_dep: int = 20, n_pot: int = 20,
                             v_reset_v: float = 0.2, v_set_v: float = -0.185,
                             width_s: float = 1e-4, x0=None, read_v: float = 0.1,
-                            params=None) -> PulseResult:
+                            params=None, cycles: int = 3) -> PulseResult:
     """``n_dep`` identical depressing pulses, then ``n_pot`` potentiating ones.
 
-    Starts from ``x0`` or from :func:`conditioned_state` (LRS after three sweeps).
+    Starts from ``x0`` or from :func:`conditioned_state` (LRS after ``cycles``
+    sweeps; more cycles = an older device).
     Defaults are for li_filament cards (RESET +0.2 V, SET -0.185 V, 100 us): RESET
     is gradual; SET is partial only within a few mV of the cycled threshold.
     """
@@ -135,7 +136,7 @@ def potentiation_depression(card, n_dep: int = 20, n_pot: int = 20,
     if params:
         card = card.with_values(**params)
     if x0 is None:
-        x0 = conditioned_state(card)
+        x0 = conditioned_state(card, cycles=cycles)
     amps = [v_reset_v] * n_dep + [v_set_v] * n_pot
     return pulse_train(card, amps, width_s, x0=x0, read_v=read_v)
 
@@ -203,7 +204,8 @@ POST_SPIKE = SpikeShape(a_peak_v=0.12, t_peak_s=100e-6, a_tail_v=0.09, tau_tail_
 
 def stdp_window(card, dt_s=None, pre: SpikeShape | None = None,
                 post: SpikeShape | None = None, x0=None,
-                read_v: float = 0.1, params=None, dt_grid_s: float = 10e-6) -> StdpResult:
+                read_v: float = 0.1, params=None, dt_grid_s: float = 10e-6,
+                cycles: int = 3) -> StdpResult:
     """Conductance change after one pre/post spike pair versus ``dt = t_post - t_pre``.
 
     Parameters
@@ -227,6 +229,8 @@ def stdp_window(card, dt_s=None, pre: SpikeShape | None = None,
     params : mapping, optional
     dt_grid_s : float
         Sampling of the piecewise-linear waveform, s.
+    cycles : int
+        Conditioning sweeps before the default ``x0`` (device age).
 
     Returns
     -------
@@ -249,7 +253,7 @@ def stdp_window(card, dt_s=None, pre: SpikeShape | None = None,
     if np.any(np.abs(dt_s) >= length):
         raise WaveformError(f"stdp: |dt| must be below the spike length {length:g} s")
     if x0 is None:
-        x0 = conditioned_state(card)
+        x0 = conditioned_state(card, cycles=cycles)
         x0 = pulse_train(card, 0.2, 1e-4, n=6, x0=x0).x[:, -1]
     g0 = float(conductance(card, x0, read_v))
     out = []
