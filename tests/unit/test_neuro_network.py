@@ -73,3 +73,16 @@ def test_wire_transfer_matches_the_crossbar_network_solver():
         np.testing.assert_allclose(t[i], (g * (w - b)).sum(axis=0), rtol=1e-9)
     # vanishing wires: the transfer is the conductance matrix (1e-9 ohm x 1e-2 S)
     np.testing.assert_allclose(wire_transfer(g, 1e-9), g, rtol=1e-6)
+
+
+def test_any_model_trains_with_its_own_programming_voltages():
+    # the toy model of test_neuro_devices: SET above +0.5 V, gradual RESET below -0.5 V
+    from memli.cards import default_card
+    from memli.neuro.network import Programming, train
+    from test_neuro_devices import TOY
+    t = letters_task()
+    prog = Programming(v_form_v=1.0, t_form_s=1e-3, n_condition=0, n_init_resets=3,
+                       v_reset_v=-0.52, t_reset_s=1e-5)
+    xb = Crossbar(default_card(TOY), t.n_in, t.n_out, 0.05, 0, prog=prog)
+    res = train(xb, t.x_train, t.y_train, epochs=50, batch_size=None, stop_at_100=True)
+    assert res.final_train_accuracy == 1.0     # exact: 3 patterns
