@@ -67,7 +67,7 @@ def main(argv=None):
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get(
         "MEMLI_DEBUG")
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
     except MemliError as e:
         if debug:
             raise
@@ -90,7 +90,7 @@ def main(argv=None):
             raise
         typer.echo(f"memli: error: {type(e).__name__}: {e}", err=True)
         sys.exit(2 if isinstance(e, (ValueError, OSError)) else 1)
-    sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":
