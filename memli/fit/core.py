@@ -28,6 +28,8 @@ M. Newville et al., LMFIT: Non-Linear Least-Squares Minimization, doi:10.5281/ze
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as _dt
 import math
 import time
@@ -274,9 +276,11 @@ class _Problem:
         p = self.to_p(u)
         vals = {k: float(np.clip(x, lo, hi)) for k, x, lo, hi in
                 zip(self.names, p, self.lo, self.hi)}
-        res = simulate(self.card, self.wave, params=vals, x0=self.x0,
-                       r_series_ohm=self.r_series_ohm, compliance_a=self.data.compliance_a,
-                       rtol=self.rtol)
+        # values are clipped to the bounds above, so a shallow copy of the card will do
+        # (Card.with_values deep-copies the model's sympy expressions on every call)
+        card = dataclasses.replace(self.card, values={**self.card.values, **vals})
+        res = simulate(card, self.wave, x0=self.x0, r_series_ohm=self.r_series_ohm,
+                       compliance_a=self.data.compliance_a, rtol=self.rtol)
         self.nfev += 1
         return res.i, res
 
@@ -322,6 +326,16 @@ class _Problem:
         else:
             cols = [col(j) for j in range(len(u))]
         return np.column_stack(cols)
+
+
+def _one_blas_thread():
+    """Limit BLAS to one thread: the small SVDs of the optimiser are ~40x slower when
+    BLAS threads compete with the simulation threads on a few cores."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
 
 
 def fit_parameters(card: Card, explicit=None) -> list:
@@ -388,7 +402,12 @@ def _sub_cov(J, r, keep, n, why, s2):
     return cov, why, s2
 
 
-def fit(data, model=None, card=None, params=None, r_series_ohm: float | None = None,
+def fit(data, *args, **kwargs) -> "FitResult":
+    with _one_blas_thread():
+        return _fit(data, *args, **kwargs)
+
+
+def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = None,
         loss: str = "linear", rtol: float = 1e-6, max_nfev: int = 60, workers: int = 2,
         per_cycle: bool | list = False, max_cycles_per_cycle_fit: int | None = None,
         progress=None, screen: float = 1e-4, polarity="negative_set", ftol: float = 1e-6,
@@ -599,6 +618,9 @@ def _bootstrap(prob: _Problem, u, lo, hi, n: int, seed: int = 0, progress=None):
     if len(draws) < 2:
         return [None] * len(u)
     return [float(x) for x in np.std(np.array(draws), axis=0, ddof=1)]
+
+
+fit.__doc__ = _fit.__doc__
 
 
 def _start_card(model, card) -> Card:
