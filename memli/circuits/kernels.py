@@ -57,21 +57,62 @@ long xb_ldl_factor(long len, long stride, double *d, double *e)
 /* CG step: x += a p; r -= a q; returns r.r */
 double xb_cg_step(long len, double a, const double *p, const double *q, double *x, double *r)
 {
-    double s = 0.0;
-    for (long k = 0; k < len; k++) {
+    double s0 = 0.0, s1 = 0.0;
+    long k = 0;
+    for (; k + 2 <= len; k += 2) {
+        x[k] += a * p[k];
+        x[k + 1] += a * p[k + 1];
+        double r0 = r[k] - a * q[k], r1 = r[k + 1] - a * q[k + 1];
+        r[k] = r0;
+        r[k + 1] = r1;
+        s0 += r0 * r0;
+        s1 += r1 * r1;
+    }
+    for (; k < len; k++) {
         x[k] += a * p[k];
         double rk = r[k] - a * q[k];
         r[k] = rk;
-        s += rk * rk;
+        s0 += rk * rk;
     }
-    return s;
+    return s0 + s1;
 }
 
 double xb_dot(long len, const double *a, const double *b)
 {
-    double s = 0.0;
-    for (long k = 0; k < len; k++) s += a[k] * b[k];
-    return s;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    long k = 0;
+    for (; k + 4 <= len; k += 4) {
+        s0 += a[k] * b[k];
+        s1 += a[k + 1] * b[k + 1];
+        s2 += a[k + 2] * b[k + 2];
+        s3 += a[k + 3] * b[k + 3];
+    }
+    for (; k < len; k++) s0 += a[k] * b[k];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* LDL^T solves of n independent lines of length m stored as rows (stride 1 inside a
+   row, l[i*m + m-1] unused): rows are processed 8 at a time so that their
+   recurrences interleave. */
+void xb_ldl_solve_rows(long n, long m, const double *invd, const double *l, double *y)
+{
+    for (long i0 = 0; i0 < n; i0 += 8) {
+        long nb = n - i0 < 8 ? n - i0 : 8;
+        for (long j = 1; j < m; j++)
+            for (long r = 0; r < nb; r++) {
+                long k = (i0 + r) * m + j;
+                y[k] -= l[k - 1] * y[k - 1];
+            }
+        for (long r = 0; r < nb; r++) {
+            long k = (i0 + r) * m + m - 1;
+            y[k] *= invd[k];
+        }
+        for (long j = m - 2; j >= 0; j--)
+            for (long r = 0; r < nb; r++) {
+                long k = (i0 + r) * m + j;
+                y[k] = y[k] * invd[k] - l[k] * y[k + 1];
+            }
+    }
 }
 
 /* p = z + beta p */
@@ -152,6 +193,8 @@ def _lib():
     lib.xb_ldl_factor.restype = L
     lib.xb_ldl_solve.argtypes = [L, L, d, d, d]
     lib.xb_ldl_solve.restype = None
+    lib.xb_ldl_solve_rows.argtypes = [L, L, d, d, d]
+    lib.xb_ldl_solve_rows.restype = None
     lib.xb_cg_step.argtypes = [L, ctypes.c_double, d, d, d, d]
     lib.xb_cg_step.restype = ctypes.c_double
     lp = ctypes.POINTER(ctypes.c_long)
@@ -284,7 +327,8 @@ class LDL:
     all bit lines of a row-major (n, m) array.
     """
 
-    def __init__(self, d, e, stride: int):
+    def __init__(self, d, e, stride: int, row_length: int | None = None):
+        self.row_length = row_length      # stride 1 with independent rows of this length
         d = np.array(d, dtype=float, order="C", copy=True).ravel()
         e = np.array(e, dtype=float, order="C", copy=True).ravel()
         self.len, self.stride = len(d), stride
@@ -328,7 +372,13 @@ class LDL:
         y = r if inplace else np.array(r, dtype=float, order="C", copy=True)
         lib = _lib()
         if lib is not None:
-            lib.xb_ldl_solve(self.len, self.stride, _p(self.invd), _p(self.l), _p(y))
+            if self.stride == 1 and self.row_length:
+                m = self.row_length
+                if getattr(self, "_lrow", None) is None:    # l padded to whole rows
+                    self._lrow = np.concatenate([self.l, np.zeros(self.len - len(self.l))])
+                lib.xb_ldl_solve_rows(self.len // m, m, _p(self.invd), _p(self._lrow), _p(y))
+            else:
+                lib.xb_ldl_solve(self.len, self.stride, _p(self.invd), _p(self.l), _p(y))
             return y
         s = self.stride
         yf = y.reshape(-1)

@@ -108,7 +108,7 @@ class _WordLines:
         self.shape = (n, m)
         e = np.zeros((n, m))
         e[:, :-1] = off
-        self.f = kernels.LDL(d, e.ravel()[:-1], 1)
+        self.f = kernels.LDL(d, e.ravel()[:-1], 1, row_length=m)
         if self.f.bad >= 0:
             i, j = divmod(self.f.bad, m)
             raise ConvergenceError(
