@@ -150,6 +150,8 @@ def register(app: typer.Typer):
                                  "steps + refresh) | bipolar (SET + RESET)"),
         n_condition: int = typer.Option(3, "--n-condition", help="SET/RESET conditioning "
                                         "cycles before training"),
+        scheme: str = typer.Option("ideal", "--scheme", help="write selection: ideal | v2 | "
+                                   "v3 (line-bias schemes with half-select disturb)"),
         param: Optional[List[str]] = typer.Option(None, "--param", help="NAME=VALUE card "
                                                   "override (SI), repeatable"),
         out: Optional[Path] = typer.Option(None, "--out", help="output folder "
@@ -180,7 +182,7 @@ def register(app: typer.Typer):
         cb, stop = _bar(quiet, f"train {task}")
         try:
             summary, _ = run_training(card, task, epochs, variability, seed, r_wire, on_off,
-                                      mode, n_condition, parse_assignments(param),
+                                      mode, n_condition, scheme, parse_assignments(param),
                                       progress=cb)
         finally:
             stop()

@@ -46,6 +46,7 @@ def lrs_conductance(card, read_v: float = 0.1) -> float:
 def run_training(card="llzo_tip", task="digits", epochs: int | None = None,
                  variability: float = 0.05, seed: int = 0, r_wire_ohm: float = 0.0,
                  on_off: float | None = None, mode: str = "depress", n_condition: int = 3,
+                 scheme: str = "ideal",
                  params=None, batch_size: int | None = 256, n_train: int | None = None,
                  stop_at_100: bool = False, progress=None):
     """Build a crossbar for ``task`` on ``card`` and train it.
@@ -67,6 +68,8 @@ def run_training(card="llzo_tip", task="digits", epochs: int | None = None,
     mode : {"depress", "bipolar"}
     n_condition : int
         SET/RESET conditioning cycles before forming (device age).
+    scheme : {"ideal", "v2", "v3"}
+        Write selection scheme (half-select disturb for v2, v3).
     params : mapping, optional
         Card parameter overrides (e.g. ``{"k_deg_per_m2": 1e13}``).
     batch_size, n_train, stop_at_100, progress
@@ -87,14 +90,14 @@ def run_training(card="llzo_tip", task="digits", epochs: int | None = None,
     g_leak = lrs_conductance(card) / on_off if on_off else 0.0
     prog = Programming(n_condition=int(n_condition))
     xb = Crossbar(card, t.n_in, t.n_out, variability, seed, prog=prog, mode=mode,
-                  r_wire_ohm=r_wire_ohm, g_leak_siemens=g_leak)
+                  scheme=scheme, r_wire_ohm=r_wire_ohm, g_leak_siemens=g_leak)
     if t.name == "letters":
         batch_size = None
     res = train(xb, t.x_train, t.y_train, t.x_test, t.y_test, epochs=epochs,
                 batch_size=batch_size, stop_at_100=stop_at_100, rng=seed, progress=progress)
     summary = {
         "card": card.name, "task": t.name, "mode": mode, "variability": variability,
-        "seed": seed, "r_wire_ohm": r_wire_ohm, "on_off": on_off, "n_condition": n_condition,
+        "seed": seed, "scheme": scheme, "r_wire_ohm": r_wire_ohm, "on_off": on_off, "n_condition": n_condition,
         "epochs": res.epochs, "train_accuracy": res.final_train_accuracy,
         "test_accuracy": res.final_test_accuracy, "weight_updates": res.weight_updates,
         "pulses": res.pulses, "refreshes": res.refreshes,

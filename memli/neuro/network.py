@@ -23,7 +23,9 @@ Two ways to realise the Manhattan step on a device pair:
     by orders of magnitude.
 
 All devices are integrated together (:class:`memli.neuro.devices.DeviceArray`);
-selected cells get the full pulse and unselected cells 0 V (ideal selection).
+selected cells get the full pulse and unselected cells 0 V (ideal selection), or the
+V/2 or V/3 line-bias schemes apply one phase per bit line and disturb the
+half-selected cells.
 Reads use ideal wires or, with ``r_wire_ohm > 0``, the crossbar's resistive lines
 (:mod:`memli.circuits.network`, exact for ohmic devices by superposition).
 
@@ -106,6 +108,9 @@ class Crossbar:
     rng : Generator or int
     prog : Programming
     mode : {"depress", "bipolar"}
+    scheme : {"ideal", "v2", "v3"}
+        Write selection: ideal (unselected cells see 0 V), or the V/2 or V/3 line-bias
+        schemes with their half-select disturb (see :meth:`_write`).
     r_wire_ohm : float
         Wire segment resistance between neighbouring cells, ohm (0: ideal).
     g_leak_siemens : float
@@ -118,7 +123,7 @@ class Crossbar:
     """
 
     def __init__(self, card, n_in: int, n_out: int, variability: float = 0.05, rng=None,
-                 prog: Programming | None = None, mode: str = "depress",
+                 prog: Programming | None = None, mode: str = "depress", scheme: str = "ideal",
                  r_wire_ohm: float = 0.0, g_leak_siemens: float = 0.0, params=None):
         if mode not in ("depress", "bipolar"):
             raise DataError(f"mode {mode!r}; expected 'depress' or 'bipolar'")
@@ -126,6 +131,9 @@ class Crossbar:
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.prog = prog or DEFAULT_PROGRAMMING
         self.mode = mode
+        if scheme not in ("ideal", "v2", "v3"):
+            raise DataError(f"scheme {scheme!r}; expected 'ideal', 'v2' or 'v3'")
+        self.scheme = scheme
         self.r_wire_ohm = float(r_wire_ohm)
         self.g_leak_siemens = float(g_leak_siemens)
         lrng = np.random.default_rng(None if rng is None else np.random.SeedSequence(
@@ -167,6 +175,36 @@ class Crossbar:
             self.dev.pulse(v_v, width_s, n_steps=self.prog.n_steps, mask=mask)
             self.n_pulses += int(np.count_nonzero(mask))
 
+    def _write(self, v_v, width_s, sel):
+        """Pulse the selected cells ``sel`` (n_in, 2 n_out) through the line drivers.
+
+        ``scheme = "ideal"``: selected cells get ``v_v``, the others 0 V.  ``"v2"`` and
+        ``"v3"``: one phase per bit line; selected rows and the bit line are driven so
+        the selected cells see ``v_v``, and the half-selected ones ``v_v / 2`` (``v2``)
+        or ``+-v_v / 3`` (``v3``) for the same time.
+        """
+        sel = np.asarray(sel, bool).reshape(self.shape)
+        if not sel.any():
+            return
+        if self.scheme == "ideal":
+            self._pulse(v_v, width_s, sel.ravel())
+            return
+        for j in np.flatnonzero(sel.any(axis=0)):
+            rows = sel[:, j]
+            v = np.zeros(self.shape)
+            if self.scheme == "v2":
+                v[rows, :] = v_v / 2
+                v[:, j] = v_v / 2
+            else:
+                v[:, :] = -v_v / 3
+                v[rows, :] = v_v / 3
+                v[:, j] = v_v / 3
+            v[rows, j] = v_v
+            act = v != 0
+            self.dev.pulse(np.where(act, v, 0.0).ravel(), width_s, n_steps=self.prog.n_steps,
+                           mask=act.ravel())
+            self.n_pulses += int(np.count_nonzero(rows))
+
     def _form(self, mask):
         pr = self.prog
         self._pulse(pr.v_form_v, pr.t_form_s, mask)
@@ -183,7 +221,7 @@ class Crossbar:
         if self.mode == "depress":
             minus[:, 1::2] = up        # raise W: reset G-
             plus[:, 0::2] = down       # lower W: reset G+
-            self._pulse(pr.v_reset_v, pr.t_reset_s, (plus | minus).ravel())
+            self._write(pr.v_reset_v, pr.t_reset_s, plus | minus)
         else:
             setm = np.zeros(self.shape, bool)
             resm = np.zeros(self.shape, bool)
@@ -191,8 +229,8 @@ class Crossbar:
             resm[:, 1::2] = up
             setm[:, 1::2] = down
             resm[:, 0::2] = down
-            self._pulse(pr.v_set_v, pr.t_set_s, setm.ravel())
-            self._pulse(pr.v_reset_v, pr.t_reset_s, resm.ravel())
+            self._write(pr.v_set_v, pr.t_set_s, setm)
+            self._write(pr.v_reset_v, pr.t_reset_s, resm)
         return int(np.count_nonzero(s))
 
     def refresh(self) -> int:

@@ -86,3 +86,29 @@ def test_any_model_trains_with_its_own_programming_voltages():
     xb = Crossbar(default_card(TOY), t.n_in, t.n_out, 0.05, 0, prog=prog)
     res = train(xb, t.x_train, t.y_train, epochs=50, batch_size=None, stop_at_100=True)
     assert res.final_train_accuracy == 1.0     # exact: 3 patterns
+
+
+def test_half_select_schemes_disturb_only_the_lines_of_the_selected_cell():
+    xs = {}
+    for scheme in ("ideal", "v2", "v3"):
+        xb = Crossbar("llzo_tip", 4, 2, 0.0, 0, scheme=scheme)
+        g0 = xb.g_matrix()
+        sel = np.zeros(xb.shape, bool)
+        sel[1, 2] = True
+        xb._write(0.2, 1e-4, sel)
+        xs[scheme] = xb.g_matrix() / g0 - 1
+    other = np.ones((4, 4), bool)
+    other[1, :] = other[:, 2] = False
+    for d in xs.values():
+        assert d[1, 2] < -0.05                           # the selected cell is reset
+    # ideal: nothing else moves (exact: those devices are not integrated)
+    rest = np.ones((4, 4), bool)
+    rest[1, 2] = False
+    assert np.all(xs["ideal"][rest] == 0)
+    # V/2: half-selected cells (row 1, column 2) see 0.1 V, at the RESET threshold
+    half = np.zeros((4, 4), bool)
+    half[1, :] = half[:, 2] = True
+    half[1, 2] = False
+    assert np.all(xs["v2"][half] < -1e-3) and np.all(xs["v2"][other] == 0)
+    # V/3: everything sees +-0.067 V; the disturb is smaller than with V/2
+    assert np.max(np.abs(xs["v3"][half])) < np.min(np.abs(xs["v2"][half]))
