@@ -174,7 +174,8 @@ def crossbar_netlist(xb, v_wl, v_bl=0.0, wl_float=None, bl_float=None,
             a, c = f"w_{i}_{j}", f"b_{i}_{j}"
             if sel is not None:
                 mid = f"x_{i}_{j}"
-                lines.append(f"bsel_{i}_{j} {a} {mid} i={{{sel.replace('VCELL__', f'v({a},{mid})')}}}")
+                i_sel = sel.replace("VCELL__", f"v({a},{mid})")
+                lines.append(f"bsel_{i}_{j} {a} {mid} i={{{i_sel}}}")
                 a = mid
             lines.append(f"bc_{i}_{j} {a} {c} i={{{e.replace('VCELL__', f'v({a},{c})')}}}")
     elif cell == "subckt":

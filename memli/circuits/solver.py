@@ -36,7 +36,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sps
 import scipy.sparse.linalg as spla
-from scipy.linalg import lapack
 
 from ..errors import ConvergenceError
 from . import kernels

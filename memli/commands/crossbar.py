@@ -236,7 +236,7 @@ def write_cmd(
     summary.json, disturb.png (largest state change per cell), trace.png (state and
     current of the written cells) and states.npy (n_states, n, m).
 
-    Example:  memli crossbar write llzo_tip --n 8 --m 8 --cell 3,4 --v-write -0.3 --scheme v/3 --width 1e-3 --out out/write --json
+    Example:  memli crossbar write llzo_tip --n 8 --m 8 --cell 3,4 --v-write -0.3 --out out/w
     """
     import numpy as np
 
@@ -348,7 +348,7 @@ def tipfilm_cmd(
     electrode. Writes summary.json, stable_fraction.png and tipfilm.cir (ngspice deck of
     the first array of the sweep, exported subcircuit per tip).
 
-    Example:  memli crossbar tipfilm --pitch-m 1e-6,5e-6 --grain-size-m 2e-6,10e-6 --n-side 4 --out out/tips --json
+    Example:  memli crossbar tipfilm --pitch-m 1e-6,5e-6 --grain-size-m 2e-6 --out out/tips
     """
     from ..cards import write_text_atomic
     from ..circuits import tipfilm as tf
@@ -421,13 +421,13 @@ def transient_cmd(
     force: bool = typer.Option(False, "--force", help="overwrite outputs"),
     json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ):
-    """Program a pattern into an array cell by cell (pulse trains, every cell's states
-    evolving by its model's rates) and count wrongly written and disturbed cells.
+    """Program a pattern cell by cell and count missed and disturbed cells.
 
+    Pulse trains with a bias scheme; every cell's states evolve by its model's rates.
     Writes summary.json, states.png (first state after programming), errors.png
     (cells that differ from the pattern) and states.npy.
 
-    Example:  memli crossbar transient llzo_tip --n 8 --m 8 --pattern diagonal --v-write -0.3 --out out/prog --json
+    Example:  memli crossbar transient llzo_tip --n 8 --m 8 --v-write -0.3 --out out/prog
     """
     import numpy as np
 

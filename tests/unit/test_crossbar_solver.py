@@ -206,13 +206,14 @@ def _cli(*args, cwd, capsys, monkeypatch):
 
 
 def test_cli_dc_json_and_errors(tmp_path, capsys, monkeypatch):
+    kw = dict(cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
     g, v = _random(20, 10, 4)
     np.save(tmp_path / "G.npy", g)
     np.save(tmp_path / "V.npy", v)
     np.save(tmp_path / "bad.npy", -g)
     np.save(tmp_path / "V5.npy", v[:5])
     p = _cli("dc", "--conductance", "G.npy", "--vin", "V.npy", "--r-wl", "1", "--r-bl", "1",
-             "--r-sense", "2", "--out", "I.npy", "--json", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
+             "--r-sense", "2", "--out", "I.npy", "--json", **kw)
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     assert {"n", "m", "solve_s", "i_out_a"} <= set(d) and (d["n"], d["m"]) == (20, 10)
@@ -222,8 +223,8 @@ def test_cli_dc_json_and_errors(tmp_path, capsys, monkeypatch):
     for args in (["--conductance", "bad.npy", "--vin", "V.npy"],
                  ["--conductance", "G.npy", "--vin", "V5.npy"],
                  ["--conductance", "missing.npy", "--vin", "V.npy"]):
-        p = _cli("dc", *args, "--r-wl", "1", "--r-bl", "1", "--out", "J.npy", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
+        p = _cli("dc", *args, "--r-wl", "1", "--r-bl", "1", "--out", "J.npy", **kw)
         assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
     p = _cli("dc", "--conductance", "G.npy", "--vin", "V.npy", "--r-wl", "1", "--r-bl", "1",
-             "--out", "I.npy", cwd=tmp_path, capsys=capsys, monkeypatch=monkeypatch)
+             "--out", "I.npy", **kw)
     assert p.returncode == 2 and "--force" in p.stderr
