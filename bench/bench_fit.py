@@ -4,7 +4,7 @@ scipy least_squares with serial 2-point finite differences on the same residuals
 Both start from the same perturbed llzo_tip card, fit the same parameters in the same
 scaled variables with the same tolerances, simulator and difference step; memli adds
 parallel Jacobian columns, Broyden updates between full Jacobians, reuse of the
-simulations already run, sample thinning (``max_points``) and parameter screening, and
+simulations already run and parameter screening, and
 it also computes the covariance at the solution (one more Jacobian), which the baseline
 does not.  The
 dataset: llzo_tip, 1000 samples per cycle (0 -> -0.25 -> 0 -> +1 -> 0 V at 1 V/s,
@@ -58,7 +58,7 @@ def _baseline(fd, start):
 
 def _memli(fd, start):
     from memli.fit import fit
-    return fit(fd, card=start, params=PARAMS, max_points=20000, workers=2)
+    return fit(fd, card=start, params=PARAMS, workers=2)
 
 
 def run(quick: bool = False):

@@ -31,7 +31,7 @@ def register(app: typer.Typer):
         loss: str = typer.Option("linear", "--loss", help="least-squares loss: linear, "
                                  "soft_l1, huber, cauchy"),
         max_nfev: int = typer.Option(60, "--max-nfev", help="optimiser iteration limit"),
-        max_points: int = typer.Option(50000, "--max-points", help="fit on at most about "
+        max_points: int = typer.Option(200000, "--max-points", help="fit on at most about "
                                        "this many samples (turning points kept)"),
         bootstrap: int = typer.Option(0, "--bootstrap", help="N block-bootstrap refits "
                                       "(by cycle) for a second standard error"),

@@ -411,7 +411,7 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         loss: str = "linear", rtol: float = 1e-6, max_nfev: int = 60, workers: int = 2,
         per_cycle: bool | list = False, max_cycles_per_cycle_fit: int | None = None,
         progress=None, screen: float = 1e-4, polarity="negative_set", ftol: float = 1e-6,
-        xtol: float = 1e-6, max_points: int | None = 50000, bootstrap: int = 0,
+        xtol: float = 1e-6, max_points: int | None = 200000, bootstrap: int = 0,
         seed: int = 0, refresh_jac: int = 3,
         read_voltage_v: float = 0.1, sweep_rate_v_per_s: float = 1.0) -> FitResult:
     """Fit a memli model to I-V data (global fit over all cycles; optional per-cycle fits).
@@ -481,7 +481,9 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
                     max_points=max_points)
     u0 = prob.to_u([start.values[k] for k in names])
     lo, hi = prob.u_bounds()
-    u0 = np.clip(u0, lo, hi)
+    # strictly inside the bounds (trf requires it), before any simulation so that the
+    # screening simulations are reused as the optimiser's first Jacobian
+    u0 = np.clip(u0, lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
     try:
         r0 = prob.resid(u0)
     except MemliError:
@@ -498,14 +500,13 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         prob = _Problem(start, fd, keep, rs, rtol, workers, progress=progress,
                         max_points=max_points)
         prob.nfev = nfev0
-        u0 = np.clip(prob.to_u([start.values[k] for k in keep]), *prob.u_bounds())
         lo, hi = prob.u_bounds()
+        u0 = np.clip(prob.to_u([start.values[k] for k in keep]), lo + 1e-9 * (hi - lo),
+                     hi - 1e-9 * (hi - lo))
         # the same simulations serve the reduced problem at the start point
         prob._rmemo[u0.tobytes()] = r0
         prob._jmemo[u0.tobytes()] = J0[:, [names.index(k) for k in keep]]
     # keep the start strictly inside the bounds (trf requires it)
-    span = hi - lo
-    u0 = np.clip(u0, lo + 1e-9 * span, hi - 1e-9 * span)
     it = {"n": 0}
 
     last = {"u": None, "J": None, "r": None, "age": 0}
