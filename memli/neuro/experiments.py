@@ -97,7 +97,8 @@ def run_training(card="llzo_tip", task="digits", epochs: int | None = None,
                 batch_size=batch_size, stop_at_100=stop_at_100, rng=seed, progress=progress)
     summary = {
         "card": card.name, "task": t.name, "mode": mode, "variability": variability,
-        "seed": seed, "scheme": scheme, "r_wire_ohm": r_wire_ohm, "on_off": on_off, "n_condition": n_condition,
+        "seed": seed, "scheme": scheme, "r_wire_ohm": r_wire_ohm, "on_off": on_off,
+        "n_condition": n_condition,
         "epochs": res.epochs, "train_accuracy": res.final_train_accuracy,
         "test_accuracy": res.final_test_accuracy, "weight_updates": res.weight_updates,
         "pulses": res.pulses, "refreshes": res.refreshes,
