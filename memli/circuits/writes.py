@@ -82,8 +82,9 @@ class WriteReport:
 
     ``v_selected_v``: across the selected cell; ``v_half_max_v``: largest magnitude on
     half-selected cells (selected row or column); ``v_unselected_max_v``: largest on the
-    others; ``i_total_a``: current drawn from all drivers; ``i_selected_a``: through
-    the selected cell; ``i_sneak_a``: total minus selected.
+    others; ``i_total_a``: current of the selected word line's driver;
+    ``i_selected_a``: through the selected cell; ``i_sneak_a``: the driver current that
+    does not pass the selected cell.
     """
 
     dc: DCResult
