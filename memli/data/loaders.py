@@ -292,6 +292,13 @@ class _Table:
 
 
 def _row_kind(row, dc):
+    if row and not dc:
+        try:                      # fast path: a row of plain numbers
+            vals = [float(c) for c in row]
+            if all(math.isfinite(x) for x in vals):
+                return ("data", len(row), 0) if len(row) >= 2 else ("data", 1, 0)
+        except (TypeError, ValueError):
+            pass
     cells = [c for c in row if _cell_text(c) != ""]
     if not cells:
         return "empty", 0, 0
@@ -440,6 +447,14 @@ def _table_sweeps(tab: _Table, columns, units, sense_resistor_ohm, channels,
         data = {r: np.full(len(rows), np.nan) for r in used}
         bad_rows = set()
         for r, j in used.items():
+            if not dc:
+                try:              # fast path: the whole column parses as plain floats
+                    col = np.array([row[j] for row in rows], dtype=float)
+                    if np.all(np.isfinite(col)):
+                        data[r] = col
+                        continue
+                except (TypeError, ValueError, IndexError):
+                    pass
             for n, (k, row) in enumerate(zip(b["rows"], rows)):
                 cell = row[j] if j < len(row) else None
                 try:
