@@ -19,6 +19,7 @@ log); an optional ``corr`` block holds a correlation matrix over the listed name
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -81,7 +82,9 @@ class Card:
     def with_values(self, name: str | None = None, **values) -> "Card":
         """A copy with some parameters replaced (validated against bounds)."""
         full = self.model.check_values({**self.values, **values}, where=f"{self.name}")
-        new = copy.deepcopy(self)
+        new = dataclasses.replace(self, values=full, meta=copy.deepcopy(self.meta),
+                                  variability=copy.deepcopy(self.variability),
+                                  extra=copy.deepcopy(self.extra))   # the model is shared
         new.values = full
         if name:
             new.name = name
