@@ -138,7 +138,7 @@ int memli_run(int nt, const double *t, const double *vs, const double *p, const 
     enum { M = NS > 0 ? NS : 1 };
     double x[M], xn[M], xm1[M], xm2[M], cst[M], f_old[M], tolk[M];
     double out[NO];
-    double vd = vs[0], h, tm1 = 0, tm2 = 0, tnow = t[0];
+    double vd = vs[0], h, tm1 = 0, tm2 = 0, tnow = t[0], vs_now = vs[0];
     int hist = 0;                 /* number of previous accepted points available */
     memset(stats, 0, 4 * sizeof(int));
     for (int k = 0; k < NS; k++) {
@@ -160,7 +160,14 @@ int memli_run(int nt, const double *t, const double *vs, const double *p, const 
             double hh = h;
             if (tnow + 1.05 * hh >= te) hh = te - tnow;
             const double vsn = (tnow + hh >= te) ? vs[s + 1] : vs[s] + slope * (tnow + hh - ts);
-            double vdn = net.series ? vd : vsn;
+            double vdn = vsn;
+            if (net.series) {
+                /* initial guess: in compliance the device voltage stays put; otherwise it
+                 * follows the source with the same drop across the series network */
+                const double u_old = vs_now - vd;
+                int limited = net.ic > 0 && fabs(u_old) > 2.0 * net.ic * net.rs;
+                vdn = limited ? vd : vsn - u_old;
+            }
             double geff = 1.0;
             if (hist >= 1) {
                 const double w = hh / (tnow - tm1);
@@ -204,6 +211,7 @@ int memli_run(int nt, const double *t, const double *vs, const double *p, const 
             for (int k = 0; k < NS; k++) { xm2[k] = xm1[k]; xm1[k] = x[k]; }
             tm2 = tm1; tm1 = tnow;
             tnow = tn1;
+            vs_now = vsn;
             if (hist < 2) hist++;
             vd = vdn;
             i_cur = out[0];
