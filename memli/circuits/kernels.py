@@ -35,6 +35,64 @@ void xb_matvec(long n, long m, const double *dw, const double *ew, const double 
     }
 }
 
+/* matvec that also returns x.(A x) (both families) */
+double xb_matvec_dot(long n, long m, const double *dw, const double *ew, const double *db,
+                     const double *eb, const double *c, const double *w, const double *b,
+                     double *yw, double *yb)
+{
+    long nm = n * m;
+    double s0 = 0.0, s1 = 0.0;
+    for (long k = 0; k < nm; k++) {
+        double cw = c[k] * (w[k] - b[k]);
+        double sw = (dw[k] - c[k]) * w[k] + cw;
+        if (k + 1 < nm) sw += ew[k] * w[k + 1];
+        if (k > 0) sw += ew[k - 1] * w[k - 1];
+        yw[k] = sw;
+        double sb = (db[k] - c[k]) * b[k] - cw;
+        if (k + m < nm) sb += eb[k] * b[k + m];
+        if (k >= m) sb += eb[k - m] * b[k - m];
+        yb[k] = sb;
+        s0 += w[k] * sw;
+        s1 += b[k] * sb;
+    }
+    return s0 + s1;
+}
+
+/* Coarse correction and the residual it leaves, in one pass:
+   ew(i,j) = EW[blk[i], j];  eb(i,j) = w0[i] EB[lo[i], j] + (1 - w0[i]) EB[hi[i], j];
+   w += ew; b += eb; rw -= (A e)_w; sb = -(A e)_b. */
+void xb_coarse_update(long n, long m, const long *blk, const long *lo, const long *hi,
+                      const double *w0, const double *EW, const double *EB,
+                      const double *dw, const double *ewc, const double *db,
+                      const double *ebc, const double *c, double *w, double *b,
+                      double *rw, double *sb)
+{
+    for (long i = 0; i < n; i++) {
+        const double *er = EW + blk[i] * m;
+        const double *b0 = EB + lo[i] * m, *b1 = EB + hi[i] * m;
+        double a = w0[i], a1 = 1.0 - w0[i];
+        const double *u0 = 0, *u1 = 0, *d0 = 0, *d1 = 0;
+        double ua = 0, ua1 = 0, da = 0, da1 = 0;
+        if (i > 0) { u0 = EB + lo[i - 1] * m; u1 = EB + hi[i - 1] * m; ua = w0[i - 1]; ua1 = 1.0 - ua; }
+        if (i + 1 < n) { d0 = EB + lo[i + 1] * m; d1 = EB + hi[i + 1] * m; da = w0[i + 1]; da1 = 1.0 - da; }
+        for (long j = 0; j < m; j++) {
+            long k = i * m + j;
+            double ewv = er[j];
+            double ebv = a * b0[j] + a1 * b1[j];
+            w[k] += ewv;
+            b[k] += ebv;
+            double aw = dw[k] * ewv - c[k] * ebv;
+            if (j + 1 < m) aw += ewc[k] * er[j + 1];
+            if (j > 0) aw += ewc[k - 1] * er[j - 1];
+            double ab = db[k] * ebv - c[k] * ewv;
+            if (i + 1 < n) ab += ebc[k] * (da * d0[j] + da1 * d1[j]);
+            if (i > 0) ab += ebc[k - m] * (ua * u0[j] + ua1 * u1[j]);
+            rw[k] -= aw;
+            sb[k] = -ab;
+        }
+    }
+}
+
 /* LDL^T of tridiagonal systems with diagonal d and off-diagonal e, where element k is
    coupled to k + stride.  len = total elements; e has len - stride entries.
    On return d holds 1/D and e holds L. Returns the index of the first non-positive
@@ -187,17 +245,21 @@ def _lib():
         return None
     d = ctypes.POINTER(ctypes.c_double)
     L = ctypes.c_long
+    lp = ctypes.POINTER(ctypes.c_long)
     lib.xb_matvec.argtypes = [L, L] + [d] * 9
     lib.xb_matvec.restype = None
     lib.xb_ldl_factor.argtypes = [L, L, d, d]
     lib.xb_ldl_factor.restype = L
     lib.xb_ldl_solve.argtypes = [L, L, d, d, d]
     lib.xb_ldl_solve.restype = None
+    lib.xb_matvec_dot.argtypes = [L, L] + [d] * 9
+    lib.xb_matvec_dot.restype = ctypes.c_double
+    lib.xb_coarse_update.argtypes = [L, L, lp, lp, lp] + [d] * 12
+    lib.xb_coarse_update.restype = None
     lib.xb_ldl_solve_rows.argtypes = [L, L, d, d, d]
     lib.xb_ldl_solve_rows.restype = None
     lib.xb_cg_step.argtypes = [L, ctypes.c_double, d, d, d, d]
     lib.xb_cg_step.restype = ctypes.c_double
-    lp = ctypes.POINTER(ctypes.c_long)
     lib.xb_rowsum.argtypes = [L, L, lp, d, d]
     lib.xb_rowsum.restype = None
     lib.xb_prolong_add.argtypes = [L, L, lp, lp, lp, d, d, d, d, d, L]
@@ -318,6 +380,27 @@ def fma(c, x, y, out=None):
     np.multiply(c, x, out=out)
     out += y
     return out
+
+
+def matvec_dot(n, m, dw, ew, db, eb, c, w, b, yw, yb) -> float:
+    """:func:`matvec` that also returns ``w.yw + b.yb``."""
+    lib = _lib()
+    if lib is not None:
+        return float(lib.xb_matvec_dot(n, m, _p(dw), _p(ew), _p(db), _p(eb), _p(c), _p(w),
+                                       _p(b), _p(yw), _p(yb)))
+    matvec(n, m, dw, ew, db, eb, c, w, b, yw, yb)
+    return float(np.vdot(w, yw) + np.vdot(b, yb))
+
+
+def coarse_update(blk, lo, hi, w0, EW, EB, dw, ewc, db, ebc, c, w, b, rw, sb) -> bool:
+    """Fused coarse correction + residual update (C only); False when not compiled."""
+    lib = _lib()
+    if lib is None:
+        return False
+    n, m = w.shape
+    lib.xb_coarse_update(n, m, _pl(blk), _pl(lo), _pl(hi), _p(w0), _p(EW), _p(EB), _p(dw),
+                         _p(ewc), _p(db), _p(ebc), _p(c), _p(w), _p(b), _p(rw), _p(sb))
+    return True
 
 
 class LDL:

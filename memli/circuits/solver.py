@@ -248,9 +248,9 @@ class _Coarse:
         Pb = sps.kron(sps.identity(L, format="csr"), P, format="csr")
         return (Pb.T @ T @ Pb).tocsr()
 
-    def correct(self, rw, w, b):
-        """Add the coarse correction for a residual ``rw`` on the word-line equations to
-        ``(w, b)`` in place; returns the correction ``(ew, eb)`` as full arrays."""
+    def prolongations(self, rw):
+        """Coarse solve for a residual ``rw`` on the word-line equations; returns the
+        row-block arrays (EW, EB) (nr, m) from which the correction is interpolated."""
         X = kernels.rowsum(self.blk, self.nr, rw)                 # (nr, m)
         R = (self.phiT @ X.T).T                                   # (nr, nc)
         N = self.nr * self.nc
@@ -259,6 +259,12 @@ class _Coarse:
         B = E[N:].reshape(self.nr, self.nc)
         EW = np.ascontiguousarray((self.phi @ W.T).T)             # (nr, m)
         EB = np.ascontiguousarray(np.repeat(B, self.csz, axis=1))  # (nr, m)
+        return EW, EB
+
+    def correct(self, rw, w, b):
+        """Add the coarse correction for a residual ``rw`` on the word-line equations to
+        ``(w, b)`` in place; returns the correction ``(ew, eb)`` as full arrays."""
+        EW, EB = self.prolongations(rw)
         ew = np.empty_like(w)
         eb = np.empty_like(b)
         kernels.prolong_add(self.blk, self.ilo, self.ihi, self.iwt, EW, EB, ew, eb, add=False)
@@ -344,10 +350,19 @@ class LineSystem:
         kernels.fma(c, w, r[1], out=b)
         self.tb.solve(b, inplace=True)
         r2 = c * b                       # residual left on the word-line equations
-        ew, eb = self.coarse.correct(r2, w, b)
-        aw, ab = self.matvec(ew, eb)
-        r2 -= aw                          # word-line residual
-        ab *= -1.0                        # bit-line residual
+        co = self.coarse
+        EW, EB = co.prolongations(r2)
+        ab = np.empty_like(b)
+        if not kernels.coarse_update(co.blk, co.ilo, co.ihi, co.iwt, EW, EB, self.dw,
+                                     self._ew, self.db, self._eb, c, w, b, r2, ab):
+            ew = np.empty_like(w)
+            eb = np.empty_like(b)
+            kernels.prolong_add(co.blk, co.ilo, co.ihi, co.iwt, EW, EB, ew, eb, add=False)
+            w += ew
+            b += eb
+            aw, ab = self.matvec(ew, eb)
+            r2 -= aw                      # word-line residual
+            ab *= -1.0                    # bit-line residual
         db = self.tb.solve(ab, inplace=True)
         dw = self.tw.solve(kernels.fma(c, db, r2, out=r2), inplace=True)
         w += dw
@@ -402,8 +417,10 @@ class LineSystem:
                 p = z.copy()
                 rz = kernels.dot(r, z)
                 while it < maxiter:
-                    q = self._apply(p)
-                    alpha = rz / kernels.dot(p, q)
+                    q = np.empty_like(p)
+                    pq = kernels.matvec_dot(n, m, self.dw, self._ew, self.db, self._eb,
+                                            self.c, p[0], p[1], q[0], q[1])
+                    alpha = rz / pq
                     rr = kernels.cg_step(alpha, p, q, x, r)
                     it += 1
                     res = float(np.sqrt(rr)) / fnorm
