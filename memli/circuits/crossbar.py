@@ -34,6 +34,8 @@ def check_conductance(g, name: str = "conductance") -> np.ndarray:
         raise DataError(f"{name}: shape {g.shape}; expected a 2-D (n, m) array in S")
     if g.size == 0:
         raise DataError(f"{name}: empty array {g.shape}; expected n >= 1 and m >= 1")
+    if np.isfinite(g.min(initial=0.0)) and g.min(initial=0.0) >= 0 and np.isfinite(g.sum()):
+        return g                          # fast path: one or two passes
     probs = []
     nan = np.argwhere(~np.isfinite(g))
     if len(nan):
