@@ -475,9 +475,7 @@ class LDL:
                 Y[i] -= L[i] * Y[i + 1]
         else:
             from scipy.linalg import lapack
-            # numpy has no fast scalar recurrence: rebuild D, E and use LAPACK
-            D = 1.0 / self.invd
-            E = self.l * D[:-1]
-            x, _ = lapack.dpttrs(D, E, yf)
+            # numpy has no fast scalar recurrence: LAPACK's solve from the L D L^T factors
+            x, _ = lapack.dpttrs(1.0 / self.invd, self.l, yf)
             yf[:] = x
         return y
