@@ -377,8 +377,11 @@ def fma(c, x, y, out=None):
     if lib is not None:
         lib.xb_fma(out.size, _p(c), _p(x), _p(y), _p(out))
         return out
-    np.multiply(c, x, out=out)
-    out += y
+    if out is y or np.shares_memory(out, y):
+        out += c * x
+    else:
+        np.multiply(c, x, out=out)
+        out += y
     return out
 
 
