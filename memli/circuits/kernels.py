@@ -438,15 +438,12 @@ class LDL:
                         break
                     D[i] = 1.0 / D[i]
             else:
-                for k in range(n):
-                    if k:
-                        lk = e[k - 1] * d[k - 1]
-                        d[k] -= lk * e[k - 1]
-                        e[k - 1] = lk
-                    if not d[k] > 0:
-                        bad = k
-                        break
-                    d[k] = 1.0 / d[k]
+                from scipy.linalg import lapack
+                dd, ee, info = lapack.dpttrf(d, e)        # D and the multipliers of L
+                if info != 0:
+                    bad = abs(int(info)) - 1
+                else:
+                    d, e = 1.0 / dd, ee
         self.bad = int(bad)
         self.invd, self.l = d, e
 
