@@ -282,7 +282,7 @@ class LineSystem:
         (n, m) and off-diagonal (n-1, m) in S (off-diagonals are minus the segment
         conductances); device coupling ``c`` (n, m) in S.
     coarse_points : int, optional
-        Coarse-grid points per direction (default: max(n, m) / 8, within 16 ... 48).
+        Coarse-grid points per direction (default: max(n, m) / 40, within 16 ... 48).
     direct_below : int
         Unknown count up to which the matrix is factorised directly (SuperLU).
     """
@@ -303,8 +303,8 @@ class LineSystem:
             return
         self.tw = _WordLines(self.dw, self.ow)
         self.tb = _BitLines(self.db, self.ob)
-        if coarse_points is None:     # one coarse point per ~8 cells, 16 ... 48
-            coarse_points = int(min(COARSE_POINTS, max(16, max(n, m) // 8)))
+        if coarse_points is None:     # one coarse point per ~40 cells, 16 ... 48
+            coarse_points = int(min(COARSE_POINTS, max(16, max(n, m) // 40)))
         self.coarse = _Coarse(self.dw, self.ow, self.db, self.ob, self.c, coarse_points)
 
     # -- operator --------------------------------------------------------------
@@ -338,21 +338,26 @@ class LineSystem:
         return A.tocsr()
 
     # -- preconditioner ----------------------------------------------------------
-    def precondition(self, r):
+    def _work(self):
+        if getattr(self, "_wk", None) is None:
+            self._wk = (np.empty((self.n, self.m)), np.empty((self.n, self.m)))
+        return self._wk
+
+    def precondition(self, r, out=None):
         """Symmetric two-level preconditioner applied to r (2, n, m): block Gauss-Seidel
         over word then bit lines, coarse-grid correction, and the adjoint sweep (bit
-        then word lines).  Returns z (2, n, m)."""
+        then word lines).  Returns z (2, n, m) (written into ``out`` when given)."""
         c = self.c
-        z = np.empty_like(r)
+        z = np.empty_like(r) if out is None else out
         w, b = z[0], z[1]
         w[...] = r[0]
         self.tw.solve(w, inplace=True)
         kernels.fma(c, w, r[1], out=b)
         self.tb.solve(b, inplace=True)
-        r2 = c * b                       # residual left on the word-line equations
+        r2, ab = self._work()
+        np.multiply(c, b, out=r2)        # residual left on the word-line equations
         co = self.coarse
         EW, EB = co.prolongations(r2)
-        ab = np.empty_like(b)
         if not kernels.coarse_update(co.blk, co.ilo, co.ihi, co.iwt, EW, EB, self.dw,
                                      self._ew, self.db, self._eb, c, w, b, r2, ab):
             ew = np.empty_like(w)
@@ -415,9 +420,9 @@ class LineSystem:
             if res > rtol:
                 z = self.precondition(r)
                 p = z.copy()
+                q = np.empty_like(p)
                 rz = kernels.dot(r, z)
                 while it < maxiter:
-                    q = np.empty_like(p)
                     pq = kernels.matvec_dot(n, m, self.dw, self._ew, self.db, self._eb,
                                             self.c, p[0], p[1], q[0], q[1])
                     alpha = rz / pq
@@ -426,7 +431,7 @@ class LineSystem:
                     res = float(np.sqrt(rr)) / fnorm
                     if res <= rtol:
                         break
-                    z = self.precondition(r)
+                    z = self.precondition(r, out=z)
                     rz_new = kernels.dot(r, z)
                     kernels.cg_dir(rz_new / rz, z, p)
                     rz = rz_new
