@@ -32,6 +32,7 @@ from typing import Mapping
 import numpy as np
 
 from .errors import CardError
+from .fsio import write_text_atomic  # noqa: F401  (re-exported)
 from .models.base import Model, get_model
 
 SCHEMA = "memli.card/1"
@@ -152,21 +153,6 @@ class Card:
             lo, hi = self.model.params[k].bounds
             out[i] = np.clip(vals, lo, hi)
         return out
-
-
-def write_text_atomic(path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..fsio import json_clean
 from ..errors import DataError
 from .segment import _check_polarity, detect_compliance, detect_noise_floor, lobes, \
     segment_cycles
@@ -286,13 +287,4 @@ def write_outputs(an: Analysis, out_dir, force: bool = False, plots: bool = True
     return {k: str(p) for k, p in paths.items()}
 
 
-def _clean(o):
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _clean(x) for k, x in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(x) for x in o]
-    if isinstance(o, (np.floating, np.integer)):
-        return _clean(o.item())
-    return o
+_clean = json_clean

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..fsio import json_clean
 from ..cards import write_text_atomic
 from ..errors import MemliError
 from .core import FitResult
@@ -105,15 +106,4 @@ def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) 
     return {k: str(p) for k, p in paths.items() if p.exists()}
 
 
-def _clean(o):
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _clean(x) for k, x in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(x) for x in o]
-    if isinstance(o, np.ndarray):
-        return _clean(o.tolist())
-    if isinstance(o, (np.floating, np.integer)):
-        return _clean(o.item())
-    return o
+_clean = json_clean

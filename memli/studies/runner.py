@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..fsio import write_text_atomic  # noqa: F401  (no sympy import in workers)
+
 from .spec import Study, StudyError, load_study
 from .tasks import get_task
 
@@ -73,24 +75,6 @@ def run_chunk(study_dict: dict, k: int) -> pd.DataFrame:
 # -- files -------------------------------------------------------------------------------------
 def chunk_path(out_dir: Path, k: int) -> Path:
     return Path(out_dir) / CHUNK_DIR / f"chunk_{k:05d}.parquet"
-
-
-def write_text_atomic(path, text: str) -> None:
-    """Write ``text`` via a temporary file in the same folder and ``os.replace``.
-
-    (Kept here rather than imported from :mod:`memli.cards` so that workers running
-    tasks that need no model do not import sympy.)
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:

@@ -1,0 +1,34 @@
+"""Small file helpers with no heavy imports (usable in Dask workers without sympy)."""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_text_atomic(path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def json_clean(o):
+    """Recursively make ``o`` JSON-safe: NaN/inf -> None, numpy scalars/arrays -> Python."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {str(k): json_clean(x) for k, x in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [json_clean(x) for x in o]
+    if hasattr(o, "tolist"):
+        return json_clean(o.tolist())
+    return o
