@@ -25,3 +25,32 @@ def load_data(data: List[str], columns: Optional[str], units: Optional[str],
                 units=parse_spec(units, "--units"), sense_resistor_ohm=sense_resistor,
                 channels=ch, drop_bad_rows=drop_bad_rows, decimal=decimal,
                 set_polarity="neg" if polarity == "negative_set" else "pos", pair=pair)
+
+
+def check_positive(**values) -> None:
+    """DataError naming the first option whose value is not a finite number > 0.
+
+    Keys are option names with '_' for '-' (``read_voltage`` -> ``--read-voltage``).
+    """
+    import math
+
+    from ..errors import DataError
+    for k, v in values.items():
+        if v is None:
+            continue
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            raise DataError(f"--{k.replace('_', '-')} {v!r}: expected a number > 0")
+
+
+def check_not_input_folder(out, inputs) -> None:
+    """DataError when ``out`` (a folder, or a file whose folder counts) holds an input."""
+    from pathlib import Path
+
+    from ..errors import DataError
+    out = Path(out)
+    out_dir = (out.parent if out.suffix else out).resolve()
+    for f in inputs:
+        p = Path(f)
+        if p.exists() and (p.resolve().parent == out_dir or p.resolve() == out_dir):
+            raise DataError(f"{out}: is the folder of input {f}; choose another --out "
+                            "(inputs' folders are never written to)")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-FORMATS = ("verilog-a", "spice")
+FORMATS = ("verilog-a", "spice", "vacask-model")
 
 
 def register(app: typer.Typer):
@@ -29,6 +29,8 @@ def register(app: typer.Typer):
           memli export llzo_tip --format verilog-a --out out/memli_li_filament.va
 
           memli export llzo_tip --format spice --out out/memli_li_filament.lib
+
+          memli export llzo_pad_500um --format vacask-model --out out/llzo_pad_500um.model
         """
         from ..cards import load_card, write_text_atomic
         from ..cli import emit_json
@@ -39,7 +41,18 @@ def register(app: typer.Typer):
         if out.exists() and not force:
             raise ExportError(f"{out}: exists; pass --force to overwrite")
         c = load_card(card)
-        if fmt == "verilog-a":
+        if c.path is not None and out.resolve().parent == c.path.resolve().parent:
+            raise ExportError(f"{out}: is in the folder of the input card {c.path}; choose "
+                              "another --out (inputs' folders are never written to)")
+        if fmt == "vacask-model":
+            from ..codegen.verilog_a import model_line
+            text = (f"// memli card {c.name} (hash {c.hash()}) as a VACASK model line for the "
+                    f"module memli_{c.model.name}\n// (export the module with --format "
+                    "verilog-a and load its OpenVAF build)\n"
+                    "// instance parameters of this card (set them on each instance): "
+                    + " ".join(f"{k}={c.values[k]!r}" for k, p in c.model.params.items()
+                               if p.instance) + "\n" + model_line(c) + "\n")
+        elif fmt == "verilog-a":
             from ..codegen.verilog_a import module_text
             text = module_text(c)
         else:

@@ -63,6 +63,8 @@ def register(app: typer.Typer):
 
         d = load_data(data, columns, units, sense_resistor, channels, drop_bad_rows, decimal,
                       polarity, pair)
+        from ._dataopts import check_positive
+        check_positive(read_voltage=read_voltage, min_ratio=min_ratio, i_threshold=i_threshold)
         an = analyse(d, read_voltage_v=read_voltage, polarity=polarity, criterion=criterion,
                      i_threshold_a=i_threshold, min_ratio=min_ratio,
                      sweep_rate_v_per_s=sweep_rate)

@@ -74,18 +74,45 @@ def register(app: typer.Typer):
         from ..errors import MemliError
         from ..fit import FitData, fit
         from ..fit.report import summary, write_outputs
-        from ._dataopts import load_data
+        from ..errors import DataError
+        from ..fit.report import output_paths
+        from ._dataopts import check_positive, load_data
 
+        check_positive(read_voltage=read_voltage, max_nfev=max_nfev, max_points=max_points,
+                       sweep_rate=sweep_rate, max_cycles=max_cycles)
+        if bootstrap < 0:
+            raise DataError(f"--bootstrap {bootstrap}: expected 0 (off) or a number of refits")
+        losses = ("linear", "soft_l1", "huber", "cauchy", "arctan")
+        if loss not in losses:
+            raise DataError(f"--loss {loss!r}: expected one of {list(losses)}")
+        # outputs are checked before the (possibly long) fit
+        planned = output_paths(out, "card")
+        existing = [str(p) for k, p in planned.items() if p.exists()
+                    and (k != "card" or out.suffix.lower() == ".json")]
+        if existing and not force:
+            raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
         d = load_data(data, columns, units, sense_resistor, channels, drop_bad_rows, decimal,
                       polarity, pair)
         fd = FitData.from_ivdata(d, polarity, sweep_rate)
         if max_cycles:
             n = int(fd.cycle.max()) + 1
             fd = fd.select_cycles(range(min(max_cycles, n)))
+        for f in d.meta.get("files", []):
+            src = f["path"] if isinstance(f, dict) else f
+            from ._dataopts import check_not_input_folder
+            check_not_input_folder(out, [src])
         names = [p.strip() for p in params.split(",") if p.strip()] if params else None
         pc = per_cycle or "none"
         pc_arg = False if pc == "none" else (True if pc == "auto" else
                                              [p.strip() for p in pc.split(",") if p.strip()])
+        from ..cards import load_card
+        from ..models.base import get_model
+        m_obj = load_card(card).model if card else (get_model(model) if model else None)
+        if m_obj is not None:
+            for nm in (names or []) + (pc_arg if isinstance(pc_arg, list) else []):
+                if nm not in m_obj.params:
+                    raise DataError(f"--params/--per-cycle {nm!r}: not a parameter of model "
+                                    f"{m_obj.name!r}." + m_obj.suggest(nm))
         show = sys.stderr.isatty() and not quiet
         bar = None
         if show:

@@ -89,6 +89,8 @@ def register(app: typer.Typer):
             raise WaveformError(f"--compliance must be > 0 A, got {compliance:g}")
         files = [out / "trace.csv", out / "summary.json", out / "iv.png"]
         check_outputs(files, force)
+        from ._dataopts import check_not_input_folder
+        check_not_input_folder(out, [p for p in (c.path, pwl) if p is not None])
         t0 = time.perf_counter()
         res = simulate(c, wf, compliance_a=compliance, r_series_ohm=r_series)
         elapsed = time.perf_counter() - t0
