@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -27,6 +28,52 @@ def _bar(quiet: bool, label: str):
     def cb(done, total, acc):
         prog.update(tid, completed=done, total=total, info=f"accuracy {100 * acc:.1f} %")
     return cb, prog.stop
+
+
+def _num(opt: str, value, lo=None, strict: bool = False):
+    """Check one numeric option: finite and ``>= lo`` (``> lo`` with ``strict``).
+
+    Raises :class:`DataError` naming ``opt`` (one line, exit 2 on the command line).
+    """
+    if value is None:
+        return value
+    if not math.isfinite(value):
+        raise DataError(f"{opt} {value}: expected a finite number")
+    if lo is not None and (value <= lo if strict else value < lo):
+        raise DataError(f"{opt} {value}: expected a number {'>' if strict else '>='} {lo:g}")
+    return value
+
+
+def _choice(opt: str, value: str, choices) -> str:
+    if value not in choices:
+        raise DataError(f"{opt} {value!r}: expected one of {', '.join(choices)}")
+    return value
+
+
+#: lower bound (and strictness) of each sweepable setting's values
+_SWEEP_BOUNDS = {"variability": (0.0, False), "on_off": (0.0, True),
+                 "r_wire_ohm": (0.0, False), "k_deg_per_m2": (0.0, False),
+                 "n_condition": (0.0, False)}
+
+
+def _sweep_values(name: str, values):
+    """Parse and check ``--value`` strings of ``neuro sweep NAME``."""
+    if not values or name == "card":
+        return values or None
+    out = []
+    lo, strict = _SWEEP_BOUNDS.get(name, (None, False))
+    for v in values:
+        try:
+            x = float(v)
+        except ValueError:
+            raise DataError(f"--value {v!r}: expected a number for sweep {name}") from None
+        _num("--value", x, lo, strict)
+        if name == "n_condition":
+            if x != int(x):
+                raise DataError(f"--value {v!r}: expected a whole number of cycles")
+            x = int(x)
+        out.append(x)
+    return out
 
 
 def _outdir(out: Optional[Path], names, force: bool) -> Optional[Path]:
@@ -117,6 +164,13 @@ def register(app: typer.Typer):
         """
         from ..cli import emit_json
         from ..neuro.plasticity import potentiation_depression
+        _num("--n-dep", n_dep, 0)
+        _num("--n-pot", n_pot, 0)
+        if n_dep + n_pot == 0:
+            raise DataError("--n-dep 0 and --n-pot 0: expected at least one pulse")
+        _num("--v-reset", v_reset)
+        _num("--v-set", v_set)
+        _num("--width", width, 0.0, strict=True)
         outp = _outdir(out, ["potentiation.png", "potentiation.json"], force)
         res = [potentiation_depression(c, n_dep, n_pot, v_reset, v_set, width) for c in card]
         summary = {"cards": [{"card": r.card_name, "pulse": r.pulse.tolist(),
@@ -178,6 +232,14 @@ def register(app: typer.Typer):
         from .simulate import parse_assignments
         if task not in ("letters", "digits"):
             raise DataError(f"--task {task!r}; expected letters or digits")
+        _num("--epochs", epochs, 1)
+        _num("--variability", variability, 0.0)
+        _num("--seed", seed, 0)
+        _num("--r-wire", r_wire, 0.0)
+        _num("--on-off", on_off, 0.0, strict=True)
+        _num("--n-condition", n_condition, 0)
+        _choice("--mode", mode, ("depress", "bipolar"))
+        _choice("--scheme", scheme, ("ideal", "v2", "v3"))
         outp = _outdir(out, ["training.png", "training.json"], force)
         cb, stop = _bar(quiet, f"train {task}")
         try:
@@ -222,10 +284,13 @@ def register(app: typer.Typer):
           memli neuro sweep variability --task digits --epochs 10 --out out/sweeps
         """
         from ..cli import emit_json
-        from ..neuro.experiments import accuracy_sweep
-        vals = None
-        if values:
-            vals = values if name == "card" else [float(v) for v in values]
+        from ..neuro.experiments import SWEEPS, accuracy_sweep
+        _choice("NAME", name, tuple(SWEEPS) + ("card",))
+        if task not in ("letters", "digits"):
+            raise DataError(f"--task {task!r}; expected letters or digits")
+        _num("--epochs", epochs, 1)
+        _num("--seeds", seeds, 1)
+        vals = _sweep_values(name, values)
         outp = _outdir(out, [f"sweep_{name}.png", f"sweep_{name}.json"], force)
         cb, stop = _bar(quiet, f"sweep {name}")
         try:
@@ -272,6 +337,8 @@ def register(app: typer.Typer):
         from ..cli import emit_json
         from ..neuro.lif import (LIFParams, compare_spikes, lif_netlist, run_lif_ngspice,
                                  simulate_lif)
+        _num("--n-pre", n_pre, 1)
+        _num("--v-pre", v_pre)
         lp = LIFParams(n_pre=n_pre, v_pre_v=v_pre)
         outp = _outdir(out, ["lif.png", "lif.json"], force)
         if netlist is not None:

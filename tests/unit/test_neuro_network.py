@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from memli.neuro.experiments import accuracy_sweep, run_training
 from memli.neuro.network import Crossbar
@@ -112,3 +113,33 @@ def test_half_select_schemes_disturb_only_the_lines_of_the_selected_cell():
     assert np.all(xs["v2"][half] < -1e-3) and np.all(xs["v2"][other] == 0)
     # V/3: everything sees +-0.067 V; the disturb is smaller than with V/2
     assert np.max(np.abs(xs["v3"][half])) < np.min(np.abs(xs["v2"][half]))
+
+
+@pytest.mark.parametrize("args, opt", [
+    (["train", "--epochs", "0"], "--epochs"),
+    (["train", "--epochs", "-3"], "--epochs"),
+    (["train", "--variability", "-1"], "--variability"),
+    (["train", "--variability", "nan"], "--variability"),
+    (["train", "--r-wire", "-5"], "--r-wire"),
+    (["train", "--on-off", "0"], "--on-off"),
+    (["train", "--n-condition", "-2"], "--n-condition"),
+    (["train", "--seed", "-1"], "--seed"),
+    (["train", "--mode", "sideways"], "--mode"),
+    (["train", "--scheme", "v4"], "--scheme"),
+    (["potentiation", "llzo_tip", "--n-dep", "-1"], "--n-dep"),
+    (["potentiation", "llzo_tip", "--n-pot", "-1"], "--n-pot"),
+    (["potentiation", "llzo_tip", "--width", "0"], "--width"),
+    (["potentiation", "llzo_tip", "--v-set", "inf"], "--v-set"),
+    (["sweep", "variability", "--value", "abc"], "--value"),
+    (["sweep", "variability", "--value", "-0.1"], "--value"),
+    (["sweep", "n_condition", "--value", "2.5"], "--value"),
+    (["sweep", "variability", "--seeds", "0"], "--seeds"),
+    (["sweep", "bogus"], "NAME"),
+    (["lif", "--n-pre", "0", "--no-ngspice"], "--n-pre"),
+])
+def test_cli_rejects_bad_numbers_with_one_line_naming_the_option(args, opt, capsys):
+    from memli.cli import main
+    with pytest.raises(SystemExit) as e:
+        main(["neuro", *args])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and opt in err and len(err.strip().splitlines()) == 1, err
