@@ -14,7 +14,9 @@ Schema ``memli.card/1``::
 take the model's defaults (provenance "model default").  ``variability`` (optional)
 gives device-to-device / cycle-to-cycle spreads used by :meth:`Card.sample`:
 ``dist`` normal (``sd`` in the parameter's unit) or lognormal (``sd`` of the natural
-log); an optional ``corr`` block holds a correlation matrix over the listed names.
+log); ``scope`` is ``cycle`` (default: cycle-to-cycle, what per-cycle fits measure) or
+``device`` (device-to-device only, e.g. the fresh-contact threshold); an optional
+``corr`` block holds a correlation matrix over the listed names.
 """
 from __future__ import annotations
 
@@ -181,7 +183,10 @@ def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:
             problems.append(f"{fp}: missing field 'value'")
             continue
         p = model.params[k]
-        unit = entry.get("unit", p.unit)
+        if "unit" not in entry:
+            problems.append(f"{fp}: missing field 'unit'; expected {p.unit!r}")
+            continue
+        unit = entry["unit"]
         if unit != p.unit:
             problems.append(f"{fp}.unit: {unit!r}; expected {p.unit!r}")
         try:
@@ -217,6 +222,9 @@ def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:
             problems.append(f"{where}: variability.{k}: not a parameter." + model.suggest(k))
         elif not isinstance(spec, dict) or "sd" not in spec:
             problems.append(f"{where}: variability.{k}: missing field 'sd'")
+        elif spec.get("scope", "cycle") not in ("cycle", "device"):
+            problems.append(f"{where}: variability.{k}.scope: {spec.get('scope')!r}; expected "
+                            "'cycle' (cycle-to-cycle) or 'device' (device-to-device)")
         elif spec.get("dist", "normal") not in ("normal", "lognormal"):
             problems.append(f"{where}: variability.{k}.dist: {spec.get('dist')!r}; expected "
                             "'normal' or 'lognormal'")

@@ -7,6 +7,17 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def publish_mode(tmp) -> None:
+    """Give a temp file (0600 from mkstemp) the mode a plain ``open`` would: 0666 & ~umask."""
+    os.chmod(tmp, 0o666 & ~_umask())
+
+
 def write_text_atomic(path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same folder and os.replace."""
     path = Path(path)
@@ -15,6 +26,7 @@ def write_text_atomic(path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        publish_mode(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

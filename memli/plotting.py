@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .fsio import publish_mode
+
 GENERATED_NOTE = "generated (simulated), not measured"
 
 
@@ -25,6 +27,7 @@ def save_figure(fig, path) -> Path:
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
+        publish_mode(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -381,8 +381,8 @@ def plot_overlay(rep: VerifyReport, path) -> None:
     ax[0].legend()
     fig.suptitle("memli verify: " + ("passed" if rep.passed else "FAILED"))
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    from .plotting import save_figure
+    save_figure(fig, path)
 
 
 # ---------------------------------------------------------------- random draws

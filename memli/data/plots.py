@@ -4,6 +4,8 @@ Every figure of generated data says so in its title.
 """
 from __future__ import annotations
 
+from ..fsio import publish_mode
+
 import os
 import tempfile
 from pathlib import Path
@@ -25,6 +27,7 @@ def _save(fig, path):
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=110)
+        publish_mode(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -703,7 +703,10 @@ def fit_per_cycle(result: FitResult, sim_res, names=None, max_cycles=None, progr
     card = result.card
     fd = result.data
     if names is None:
-        names = [k for k in card.variability if k != "corr"] or []
+        # cycle-to-cycle entries only: "scope": "device" spreads (e.g. the fresh-contact
+        # threshold) do not vary from cycle to cycle and cannot be fitted per cycle
+        names = [k for k, spec in card.variability.items()
+                 if k != "corr" and spec.get("scope", "cycle") == "cycle"] or []
         names = [k for k in names if k in card.model.params]
         if not names:
             sens = [k for k in result.names if result.params[k].stderr]

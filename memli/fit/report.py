@@ -73,7 +73,9 @@ def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) 
             figs.append(paths["per_cycle_png"])
     if res.per_cycle and res.per_cycle["n_ok"]:
         pc = res.per_cycle
-        lines = ["cycle," + ",".join(pc["names"])]
+        lines = ([f"# per-cycle fits of {res.card.model.name}: fitted to GENERATED data "
+                  "(simulated), not a measurement"] if res.data.generated else [])
+        lines.append("cycle," + ",".join(pc["names"]))
         for c, row in zip(pc["cycles"], pc["values"]):
             lines.append(f"{c}," + ",".join(f"{x:.6g}" for x in row))
         write_text_atomic(paths["per_cycle_csv"], "\n".join(lines) + "\n")

@@ -33,6 +33,7 @@ def test_all_problems_listed_with_field_paths(tmp_path):
     d["parameters"]["r_on_ohm"]["unit"] = "kohm"
     d["parameters"]["l_m"]["value"] = -1
     d["parameters"]["r_onn_ohm"] = {"value": 1.0}
+    del d["parameters"]["gap_decay"]["unit"]
     f = tmp_path / "bad.json"
     f.write_text(json.dumps(d))
     with pytest.raises(CardError) as e:
@@ -41,6 +42,7 @@ def test_all_problems_listed_with_field_paths(tmp_path):
     assert "parameters.r_on_ohm.unit: 'kohm'; expected 'ohm'" in msg
     assert "parameters.l_m.value: -1 outside bounds" in msg
     assert "r_onn_ohm: not a parameter" in msg and "r_on_ohm" in msg
+    assert "parameters.gap_decay: missing field 'unit'" in msg
     assert str(f) in msg
 
 
