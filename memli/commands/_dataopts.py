@@ -54,3 +54,15 @@ def check_not_input_folder(out, inputs) -> None:
         if p.exists() and (p.resolve().parent == out_dir or p.resolve() == out_dir):
             raise DataError(f"{out}: is the folder of input {f}; choose another --out "
                             "(inputs' folders are never written to)")
+
+
+def check_read_voltage(d, read_voltage: float) -> None:
+    """DataError when |V| never reaches the read voltage in the data (nothing to read)."""
+    import numpy as np
+
+    from ..errors import DataError
+    _, v, _, _ = d.arrays()
+    vmax = float(np.nanmax(np.abs(v))) if len(v) else 0.0
+    if abs(read_voltage) >= vmax:
+        raise DataError(f"--read-voltage {read_voltage:g} V: the data reach only |V| = "
+                        f"{vmax:g} V; choose a read voltage inside the sweep")

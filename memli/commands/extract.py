@@ -55,7 +55,7 @@ def register(app: typer.Typer):
 
           memli extract memli/data/bundled/llzo_tip_generated.csv --out out/tip --json
 
-          memli extract 'runs/cycle_*.txt' --read-voltage 0.2 --units i=mA --out out/runs
+          memli extract tests/data/percycle_decimal_comma --out out/runs
         """
         from ..cli import emit_json
         from ..data.analysis import analyse, write_outputs
@@ -65,6 +65,8 @@ def register(app: typer.Typer):
                       polarity, pair)
         from ._dataopts import check_positive
         check_positive(read_voltage=read_voltage, min_ratio=min_ratio, i_threshold=i_threshold)
+        from ._dataopts import check_read_voltage
+        check_read_voltage(d, read_voltage)
         an = analyse(d, read_voltage_v=read_voltage, polarity=polarity, criterion=criterion,
                      i_threshold_a=i_threshold, min_ratio=min_ratio,
                      sweep_rate_v_per_s=sweep_rate)

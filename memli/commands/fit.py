@@ -68,7 +68,7 @@ def register(app: typer.Typer):
 
           memli fit memli/data/bundled/llzo_tip_generated.csv --model li_filament --max-cycles 20 --out out/fit --json
 
-          memli fit set.xlsx reset.xlsx --card llzo_tip --params k_set_per_s,v0_set_v --out out/fit2
+          memli fit memli/data/bundled/llzo_w_probe_generated.csv --card llzo_w_probe --params k_set_per_s,k_reset_per_s --max-cycles 5 --per-cycle none --out out/fit_w
         """
         from ..cli import emit_json
         from ..errors import MemliError
@@ -93,6 +93,8 @@ def register(app: typer.Typer):
             raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
         d = load_data(data, columns, units, sense_resistor, channels, drop_bad_rows, decimal,
                       polarity, pair)
+        from ._dataopts import check_read_voltage
+        check_read_voltage(d, read_voltage)
         fd = FitData.from_ivdata(d, polarity, sweep_rate)
         if max_cycles:
             n = int(fd.cycle.max()) + 1

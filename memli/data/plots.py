@@ -84,7 +84,9 @@ def _cdf(ax, a, label, logx=False):
         return
     y = (np.arange(a.size) + 0.5) / a.size
     ax.plot(a, 100 * y, ".-", ms=3, lw=0.8, label=label)
-    if logx:
+    if logx and a[0] > 0:
+        if a[-1] <= a[0]:                       # one value: give the log axis a span
+            ax.set_xlim(a[0] / 2, a[0] * 2)
         ax.set_xscale("log")
 
 
