@@ -20,7 +20,8 @@ the CLI, as its section says):
 then one report, ``report.html`` (figures embedded) and ``report.md``.  A stage that
 fails stops the demo with its error (exit 1); the report written so far shows which.
 
-``python -m memli.demo --out out/demo [--quick] [--only fit,export]``
+``python -m memli.demo --out out/demo [--quick] [--only fit,export] [--force]``
+(an existing non-empty --out is overwritten only with ``--force``)
 """
 from __future__ import annotations
 
@@ -599,6 +600,16 @@ class _Display:
             self.prog.stop()
 
 
+def _stage_names(only) -> list:
+    """The stages to run (all, or ``only`` in the given order); unknown names raise."""
+    names = list(STAGES) if not only else list(only)
+    unknown = [n for n in names if n not in STAGES]
+    if unknown:
+        raise DemoError(f"--only {','.join(unknown)}: unknown stage(s); expected a "
+                        f"comma-separated list of {', '.join(STAGES)}")
+    return names
+
+
 def run_demo(out_dir, cfg: DemoConfig = FULL, only=None, show_progress: bool = True) -> dict:
     """Run the stages in order, write report.html/.md and summary.json; return the summary.
 
@@ -610,12 +621,8 @@ def run_demo(out_dir, cfg: DemoConfig = FULL, only=None, show_progress: bool = T
     from .cards import write_text_atomic
     from .report import write_report
     out = Path(out_dir)
+    names = _stage_names(only)
     out.mkdir(parents=True, exist_ok=True)
-    names = list(STAGES) if not only else list(only)
-    unknown = [n for n in names if n not in STAGES]
-    if unknown:
-        raise DemoError(f"--only {','.join(unknown)}: unknown stage(s); stages: "
-                        f"{', '.join(STAGES)}")
     t0 = time.perf_counter()
     sections, summary, failure = [], {"generated": True, "quick": cfg.quick, "stages": {}}, None
     disp = _Display(show_progress)
@@ -672,11 +679,25 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=None, help="Dask workers of the crossbar "
                     "study (default one per core)")
     ap.add_argument("--quiet", action="store_true", help="no progress display")
+    ap.add_argument("--force", action="store_true", help="write into an existing non-empty "
+                    "--out (its files are overwritten)")
     args = ap.parse_args(argv)
     cfg = QUICK if args.quick else FULL
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    try:                                  # bad options: one line, exit 2, nothing written
+        _stage_names(only)
+        if args.workers is not None and args.workers < 1:
+            raise DemoError(f"--workers {args.workers}: expected an integer >= 1")
+        if args.out.exists() and not args.out.is_dir():
+            raise DemoError(f"--out {args.out}: exists and is not a folder")
+        if args.out.is_dir() and any(args.out.iterdir()) and not args.force:
+            raise DemoError(f"--out {args.out}: exists and is not empty; pass --force to "
+                            "overwrite its files, or choose another folder")
+    except DemoError as e:
+        print(f"memli demo: error: {e}", file=sys.stderr)
+        return 2
     if args.workers:
         cfg = replace(cfg, study_workers=args.workers)
-    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     print(f"memli demo -> {args.out}" + (" (quick)" if args.quick else ""), file=sys.stderr)
     try:
         summary = run_demo(args.out, cfg, only, show_progress=not args.quiet)

@@ -10,7 +10,8 @@ Layout of an output folder::
     DIR/summary.json            what the last run did
 
 The table has one row per point: ``point``, ``seed`` (the task seed of the row), every
-input (grid, random, fixed), the task's outputs, and ``error`` (empty when the row
+input parameter (the registered task's defaults, replaced by the study's grid, random
+and fixed values, plus any card-parameter overrides), the task's outputs, and ``error`` (empty when the row
 succeeded, else ``"ExceptionType: message"``; outputs are NaN then).  A row's values
 depend only on the study and the point index, so the table is the same whatever the
 number of workers and whether the study was interrupted and resumed.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -51,7 +53,7 @@ def run_chunk(study_dict: dict, k: int) -> pd.DataFrame:
     rows = []
     for p in study.chunk_range(k):
         inputs, seed = study.point(p)
-        row = {"point": p, "seed": seed, **inputs}
+        row = {"point": p, "seed": seed, **task.defaults, **inputs}
         try:
             out = task(dict(inputs), seed)
             if not isinstance(out, dict):
@@ -161,7 +163,7 @@ class _Cluster:
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as e:
+            except (OSError, TimeoutError, ValueError) as e:
                 raise StudyError(f"--scheduler {scheduler}: cannot connect ({e}); expected a "
                                  "running dask scheduler, e.g. `dask scheduler` printing "
                                  "tcp://HOST:8786") from None
@@ -182,9 +184,24 @@ class _Cluster:
                 self.cluster.close()
 
 
+_ADDRESS = re.compile(r"^([a-z][a-z0-9+.-]*://)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):"
+                      r"([0-9]{1,5})$")
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """A scheduler address must be ``[PROTOCOL://]HOST:PORT`` or ``"synchronous"``."""
+    if scheduler is None or scheduler == "synchronous":
+        return
+    m = _ADDRESS.match(scheduler)
+    if not m or not 0 < int(m.group(3)) < 65536:
+        raise StudyError(f"--scheduler {scheduler!r}: not a scheduler address; expected "
+                         "tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786, printed by `dask "
+                         "scheduler`) or 'synchronous'")
+
+
 def _check_inputs(study: Study) -> None:
-    """Unknown task or input names fail the study before anything runs."""
-    from .tasks import unknown_inputs
+    """Unknown task or input names, or out-of-range values, fail the study before it runs."""
+    from .tasks import invalid_values, unknown_inputs
     task = get_task(study.task)
     cards = []
     if "card" in study.grid:
@@ -203,6 +220,9 @@ def _check_inputs(study: Study) -> None:
                          f"{', '.join(hints)}; it takes {', '.join(allowed)}"
                          + (f", {task.extra_inputs}" if task.extra_inputs else "")
                          + " (memli study tasks lists them)")
+    problems = invalid_values(task, study.fixed, study.grid, study.random)
+    if problems:
+        raise StudyError(f"{study.source}: " + "; ".join(problems))
 
 
 # -- driver -------------------------------------------------------------------------------------------
@@ -242,6 +262,7 @@ def run_study(study, out_dir, scheduler: str | None = None, workers: int | None 
     """
     t0 = time.perf_counter()
     study = load_study(study)
+    check_scheduler(scheduler)
     _check_inputs(study)
     out = Path(out_dir)
     _prepare(study, out, force)

@@ -18,8 +18,16 @@ Registered tasks (``memli study tasks`` lists them with their inputs):
 ``fit_generated``
     Generate a dataset from a card (:mod:`memli.data.synth`), fit it back
     (:func:`memli.fit.fit`): parameter recovery and goodness of fit.
+``crossbar_write``
+    Pulse-train programming of one cell of a crossbar of the card's devices with a
+    v/2, v/3 or floating bias scheme (:mod:`memli.circuits.writes`): the selected
+    cell's state change and the largest half-select disturb.
 ``neuro_train``
     In-situ training of a crossbar network (:mod:`memli.neuro`): accuracy.
+
+A registered task also declares the allowed range of its numeric inputs and the
+choices of its string inputs (:class:`Limit`); a study whose fixed values, grid values
+or random-distribution bounds fall outside them fails before anything runs.
 
 Any importable ``"module:function"`` with the same signature is a task too (it must
 be importable on the workers); its outputs are whatever it returns.
@@ -38,6 +46,44 @@ from ..errors import MemliError
 
 
 @dataclass(frozen=True)
+class Limit:
+    """Allowed values of one task input.
+
+    ``lo``/``hi`` bound numbers (inclusive; ``lo_open``: ``> lo``), ``integer``
+    requires a whole number, ``choices`` lists the allowed strings instead.
+    """
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    integer: bool = False
+    choices: tuple = ()
+
+    def problem(self, v) -> str | None:
+        """Why ``v`` is not allowed (``None`` when it is)."""
+        if self.choices:
+            return None if v in self.choices else f"expected one of {list(self.choices)}"
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return "expected a number"
+        if not math.isfinite(v):
+            return "expected a finite number"
+        if self.integer and v != int(v):
+            return "expected a whole number"
+        if self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo):
+            return f"expected {'>' if self.lo_open else '>='} {self.lo:g}"
+        if self.hi is not None and v > self.hi:
+            return f"expected <= {self.hi:g}"
+        return None
+
+
+_COUNT = Limit(1, integer=True)          # sizes, cycles, epochs: whole numbers >= 1
+_POS = Limit(0, lo_open=True)            # resistances of devices, rates, widths: > 0
+_NONNEG = Limit(0)                       # wires, spreads, noise: >= 0
+_FINITE = Limit()                        # voltages: any finite number
+_PROB = Limit(0, 1)                      # probabilities
+
+
+@dataclass(frozen=True)
 class Task:
     """A registered study computation.
 
@@ -52,6 +98,10 @@ class Task:
         Inputs the task uses and their defaults (SI units).
     doc : str
         One line for ``memli study tasks``.
+    extra_inputs : str
+        What else the task accepts (card parameter overrides), for ``memli study tasks``.
+    limits : dict
+        Input name -> :class:`Limit`, checked before a study runs.
     """
 
     name: str
@@ -60,6 +110,7 @@ class Task:
     defaults: dict = field(default_factory=dict)
     doc: str = ""
     extra_inputs: str = ""
+    limits: dict = field(default_factory=dict)
 
     def __call__(self, inputs: dict, seed: int) -> dict:
         return self.func(inputs, seed)
@@ -68,11 +119,12 @@ class Task:
 TASKS: dict[str, Task] = {}
 
 
-def register(name: str, outputs=(), defaults=None, extra_inputs: str = ""):
+def register(name: str, outputs=(), defaults=None, extra_inputs: str = "", limits=None):
     """Decorator adding a function to :data:`TASKS`."""
     def deco(func):
         doc = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
-        TASKS[name] = Task(name, func, tuple(outputs), dict(defaults or {}), doc, extra_inputs)
+        TASKS[name] = Task(name, func, tuple(outputs), dict(defaults or {}), doc, extra_inputs,
+                           dict(limits or {}))
         return func
     return deco
 
@@ -110,6 +162,39 @@ def unknown_inputs(task: Task, names, cards=()) -> list[str]:
         for c in cards or [task.defaults.get("card", "llzo_tip")]:
             allowed |= set(load_card(c).model.params)
     return [k for k in names if k not in allowed]
+
+
+def invalid_values(task: Task, fixed: dict, grid: dict, random: dict) -> list[str]:
+    """Problems of a study's input values against ``task.limits`` (checked before running).
+
+    Fixed values and every grid value are checked; of a ``[random]`` entry the bounds
+    that limit its draws (``low``/``high`` of uniform, loguniform and integers, the
+    ``median`` of lognormal, every ``choice`` value; a normal distribution is unbounded
+    and its draws are checked by the task itself).
+    """
+    problems = []
+
+    def check(where, name, v):
+        lim = task.limits.get(name)
+        why = lim.problem(v) if lim is not None else None
+        if why:
+            problems.append(f"{where} = {v!r}: {why} (task {task.name})")
+
+    for k, v in fixed.items():
+        check(f"fixed.{k}", k, v)
+    for k, vals in grid.items():
+        for v in vals:
+            check(f"grid.{k}", k, v)
+    for k, d in random.items():
+        keys = {"uniform": ("low", "high"), "loguniform": ("low", "high"),
+                "integers": ("low", "high"), "lognormal": ("median",)}.get(d.get("dist"), ())
+        for b in keys:
+            if b in d:
+                check(f"random.{k}.{b}", k, d[b])
+        if d.get("dist") == "choice":
+            for v in d.get("values") or ():
+                check(f"random.{k}.values", k, v)
+    return problems
 
 
 def _split(inputs: dict, defaults: dict, card=None, extra_ok=(), task=""):
@@ -157,7 +242,10 @@ def _device(settings, overrides, seed):
           defaults={"card": "llzo_tip", "vmin_v": -0.25, "vmax_v": 0.25, "cycles": 5,
                     "rate_v_per_s": 1.0, "dv_v": 2e-3, "read_voltage_v": 0.1,
                     "compliance_a": 0.0, "r_series_ohm": 0.0, "variability_scale": 0.0},
-          extra_inputs="any parameter of the card's model (override, SI)")
+          extra_inputs="any parameter of the card's model (override, SI)",
+          limits={"vmin_v": _FINITE, "vmax_v": _FINITE, "cycles": _COUNT, "rate_v_per_s": _POS,
+                  "dv_v": _POS, "read_voltage_v": _FINITE, "compliance_a": _NONNEG,
+                  "r_series_ohm": _NONNEG, "variability_scale": _NONNEG})
 def device_sweep(inputs: dict, seed: int) -> dict:
     """Triangular sweeps of one device (memli.sim.simulate); last-cycle switching metrics."""
     from ..cards import load_card
@@ -183,7 +271,9 @@ def device_sweep(inputs: dict, seed: int) -> dict:
                    "simulated_cycles"),
           defaults={"card": "llzo_tip", "vmin_v": -0.2, "vmax_v": 1.0, "max_cycles": 1000,
                     "fail_on_off": 10.0, "read_voltage_v": 0.1, "variability_scale": 0.0},
-          extra_inputs="any parameter of the card's model (override, SI)")
+          extra_inputs="any parameter of the card's model (override, SI)",
+          limits={"vmin_v": _FINITE, "vmax_v": _FINITE, "max_cycles": _COUNT,
+                  "fail_on_off": _POS, "read_voltage_v": _FINITE, "variability_scale": _NONNEG})
 def endurance_task(inputs: dict, seed: int) -> dict:
     """Cycles until on/off < fail_on_off (memli.sim.endurance, with cycle skipping)."""
     from ..cards import load_card
@@ -224,7 +314,11 @@ def _rms(a) -> float:
           defaults={"rows": 16, "cols": 16, "r_lrs_ohm": 1e4, "r_hrs_ohm": 1e6,
                     "sigma_log": 0.1, "p_lrs": 0.5, "v_read_v": 0.2, "p_input": 0.5,
                     "r_wl_ohm": 1.0, "r_bl_ohm": 1.0, "r_source_ohm": 1.0,
-                    "r_sense_ohm": 1.0})
+                    "r_sense_ohm": 1.0},
+          limits={"rows": _COUNT, "cols": _COUNT, "r_lrs_ohm": _POS, "r_hrs_ohm": _POS,
+                  "sigma_log": _NONNEG, "p_lrs": _PROB, "v_read_v": _FINITE, "p_input": _PROB,
+                  "r_wl_ohm": _NONNEG, "r_bl_ohm": _NONNEG, "r_source_ohm": _NONNEG,
+                  "r_sense_ohm": _NONNEG})
 def crossbar_read(inputs: dict, seed: int) -> dict:
     """Crossbar read (G^T V) with line resistance and lognormal device variability.
 
@@ -259,6 +353,53 @@ def crossbar_read(inputs: dict, seed: int) -> dict:
             "i_out_mean_a": float(np.mean(i_out)), "solver_residual": resid}
 
 
+@register("crossbar_write",
+          outputs=("dx_selected", "dx_half_max", "dx_other_max", "v_selected_v",
+                   "v_half_max_v", "i_sneak_a", "steps"),
+          defaults={"card": "llzo_tip", "scheme": "v/2", "v_write_v": -0.3, "n": 8, "m": 8,
+                    "width_s": 1e-3, "count": 1, "r_wl_ohm": 1.0, "r_bl_ohm": 1.0,
+                    "variability": 1.0},
+          extra_inputs="any parameter of the card's model (override, SI)",
+          limits={"scheme": Limit(choices=("v/2", "v/3", "floating")), "v_write_v": _FINITE,
+                  "n": _COUNT, "m": _COUNT, "width_s": _POS, "count": _COUNT,
+                  "r_wl_ohm": _NONNEG, "r_bl_ohm": _NONNEG, "variability": _NONNEG})
+def crossbar_write(inputs: dict, seed: int) -> dict:
+    """Pulse-train write of the middle cell of an n x m crossbar (memli.circuits.writes).
+
+    Every cell is a device of the card drawn from its variability (``variability``
+    scales the card's spread; 0 = identical devices), starting at the model's initial
+    state, on word/bit lines of ``r_wl_ohm``/``r_bl_ohm`` per segment.  Cell ``(n // 2,
+    m // 2)`` gets ``count`` pulses of ``v_write_v`` for ``width_s`` with the
+    ``scheme`` (``v/2``, ``v/3`` or ``floating`` unselected lines); every cell's states
+    evolve by its model's rates (:func:`memli.circuits.writes.disturb`).  Outputs: the
+    selected cell's change of its first state (``dx_selected``), the largest change of
+    any state on a half-selected cell (same row or column, ``dx_half_max``) and on the
+    other cells (``dx_other_max``), the DC voltages of the write (``v_selected_v``,
+    ``v_half_max_v``), the driver current not through the selected cell
+    (``i_sneak_a``) and the number of integration steps.
+    """
+    from ..cards import load_card
+    from ..circuits.crossbar import Crossbar
+    from ..circuits.network import Wires
+    from ..circuits.writes import disturb, write_bias
+    base = load_card(inputs.get("card", "llzo_tip"))
+    s, over = _split(inputs, TASKS["crossbar_write"].defaults, base, task="crossbar_write")
+    n, m = int(s["n"]), int(s["m"])
+    xb = Crossbar.from_card(base, n, m, wires=Wires(float(s["r_wl_ohm"]), float(s["r_bl_ohm"])),
+                            rng=np.random.default_rng(seed),
+                            variability_scale=float(s["variability"]), overrides=over or None)
+    if xb.model.n_states == 0:
+        raise MemliError(f"crossbar_write: model {xb.model.name} has no states to write")
+    cell = (n // 2, m // 2)
+    wb = write_bias(xb, cell, float(s["v_write_v"]), str(s["scheme"]))
+    d = disturb(xb, cell, float(s["v_write_v"]), float(s["width_s"]), int(s["count"]),
+                scheme=str(s["scheme"]))
+    return {"dx_selected": d["dx_selected"], "dx_half_max": d["dx_half_max"],
+            "dx_other_max": d["dx_other_max"], "v_selected_v": wb.v_selected_v,
+            "v_half_max_v": wb.v_half_max_v, "i_sneak_a": wb.i_sneak_a,
+            "steps": int(d["result"].steps)}
+
+
 # ---------------------------------------------------------------------------------------
 @register("fit_generated",
           outputs=("median_abs_log10_error", "v_set_rmse", "v_reset_rmse",
@@ -266,7 +407,9 @@ def crossbar_read(inputs: dict, seed: int) -> dict:
           defaults={"card": "llzo_tip", "cycles": 5, "vmin_v": -0.25, "vmax_v": 1.0,
                     "noise_rel": 0.02, "floor_a": 1e-12, "variability": 0.0,
                     "max_nfev": 30},
-          extra_inputs="any parameter of the card's model (generating value, SI)")
+          extra_inputs="any parameter of the card's model (generating value, SI)",
+          limits={"cycles": _COUNT, "vmin_v": _FINITE, "vmax_v": _FINITE, "noise_rel": _NONNEG,
+                  "floor_a": _NONNEG, "variability": _NONNEG, "max_nfev": _COUNT})
 def fit_generated(inputs: dict, seed: int) -> dict:
     """Generate a dataset from a card (memli.data.synth), fit it back (memli.fit.fit)."""
     from ..cards import load_card
@@ -294,9 +437,20 @@ def fit_generated(inputs: dict, seed: int) -> dict:
 @register("neuro_train",
           outputs=("train_accuracy", "test_accuracy", "weight_updates", "epochs_run"),
           defaults={"card": "llzo_tip", "task": "letters", "epochs": 30, "variability": 0.05,
-                    "r_wire_ohm": 0.0, "n_train": 300, "batch_size": 0})
+                    "r_wire_ohm": 0.0, "n_train": 300, "batch_size": 0, "scheme": "ideal",
+                    "mode": "depress"},
+          limits={"task": Limit(choices=("letters", "digits")), "epochs": _COUNT,
+                  "variability": _NONNEG, "r_wire_ohm": _NONNEG, "n_train": _COUNT,
+                  "batch_size": Limit(0, integer=True),
+                  "scheme": Limit(choices=("ideal", "v2", "v3")),
+                  "mode": Limit(choices=("depress", "bipolar"))})
 def neuro_train(inputs: dict, seed: int) -> dict:
-    """In-situ Manhattan-rule training on a crossbar of the card's devices (memli.neuro)."""
+    """In-situ Manhattan-rule training on a crossbar of the card's devices (memli.neuro).
+
+    ``scheme``: write selection, ``ideal`` or the line-bias schemes ``v2`` / ``v3`` with
+    their half-select disturb; ``mode``: ``depress`` (RESET-only Manhattan steps +
+    refresh) or ``bipolar`` (SET + RESET) (see :class:`memli.neuro.network.Crossbar`).
+    """
     from ..neuro.network import Crossbar, train
     from ..neuro.tasks import digits_task, letters_task
     s, _ = _split(inputs, TASKS["neuro_train"].defaults, task="neuro_train")
@@ -307,7 +461,8 @@ def neuro_train(inputs: dict, seed: int) -> dict:
     else:
         raise MemliError(f"neuro_train: task {s['task']!r}; expected 'letters' or 'digits'")
     xb = Crossbar(s["card"], task.n_in, task.n_out, variability=float(s["variability"]),
-                  rng=seed, r_wire_ohm=float(s["r_wire_ohm"]))
+                  rng=seed, r_wire_ohm=float(s["r_wire_ohm"]), scheme=str(s["scheme"]),
+                  mode=str(s["mode"]))
     r = train(xb, task.x_train, task.y_train, task.x_test, task.y_test,
               epochs=int(s["epochs"]), rng=seed, batch_size=int(s["batch_size"]) or None)
     return {"train_accuracy": float(r.final_train_accuracy),

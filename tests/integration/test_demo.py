@@ -61,7 +61,23 @@ def test_failing_stage_fails_the_demo(tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["stages"]["export"]["status"] == "failed"
     assert "FAILED" in (tmp_path / "report.html").read_text()
-    res = subprocess.run([sys.executable, "-m", "memli.demo", "--out", str(tmp_path / "x"),
-                          "--only", "nope", "--quiet"], capture_output=True, text=True,
-                         timeout=60)
-    assert res.returncode == 1 and "unknown stage" in res.stderr
+
+
+def test_bad_options_exit_2_with_one_line_before_anything_runs(tmp_path):
+    def demo(*args):
+        return subprocess.run([sys.executable, "-m", "memli.demo", "--quiet", *args],
+                              capture_output=True, text=True, timeout=60)
+    res = demo("--out", str(tmp_path / "x"), "--only", "nope")
+    assert res.returncode == 2 and "--only nope" in res.stderr, res.stderr
+    assert len(res.stderr.splitlines()) == 1 and not (tmp_path / "x").exists()
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "keep.txt").write_text("mine\n")
+    res = demo("--out", str(full), "--only", "device")
+    assert res.returncode == 2 and "--force" in res.stderr and "--out" in res.stderr
+    assert len(res.stderr.splitlines()) == 1
+    assert sorted(p.name for p in full.iterdir()) == ["keep.txt"]   # nothing written
+    # with --force the same folder is reused (the failing export stage: fast, no fit card)
+    res = demo("--out", str(full), "--only", "export", "--force")
+    assert res.returncode == 1 and "run the fit stage first" in res.stderr
+    assert (full / "report.html").exists()

@@ -59,15 +59,64 @@ def test_toml_file_and_unknown_task(tmp_path):
         load_study(p)
 
 
-def test_failed_rows_recorded_and_study_goes_on(tmp_path):
-    d = dict(BASE, grid={"rows": [0, 2]}, samples=2, chunk_size=3)
-    summ = run_study(d, tmp_path / "o", scheduler="synchronous", plots=False)
-    assert summ["status"] == "complete" and summ["failed_points"] == 2
+def test_out_of_range_values_fail_before_running(tmp_path):
+    d = dict(BASE, grid={"rows": [0, 2]}, samples=2, chunk_size=3,
+             fixed={"cols": 3, "p_lrs": 1.5},
+             random={"sigma_log": {"dist": "uniform", "low": -0.1, "high": 0.3}})
+    with pytest.raises(StudyError) as e:
+        run_study(d, tmp_path / "o", scheduler="synchronous", plots=False)
+    msg = str(e.value)
+    for part in ("grid.rows = 0: expected >= 1", "fixed.p_lrs = 1.5: expected <= 1",
+                 "random.sigma_log.low = -0.1: expected >= 0"):
+        assert part in msg
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(StudyError, match="grid.rows = 2.5: expected a whole number"):
+        run_study(dict(BASE, grid={"rows": [2.5]}), tmp_path / "o", scheduler="synchronous")
+
+
+def test_table_holds_every_input_parameter_with_task_defaults(tmp_path):
+    from memli.studies import TASKS
+    summ = run_study(dict(BASE, samples=1, chunk_size=2), tmp_path / "o",
+                     scheduler="synchronous", plots=False)
     t = pd.read_parquet(summ["table"])
-    bad = t[t["rows"] == 0]
-    assert (bad["error"].str.startswith("MemliError: crossbar_read: rows = 0")).all()
-    assert bad["read_error_rel_rms"].isna().all()
-    assert (t[t["rows"] == 2]["error"] == "").all()
+    defaults = TASKS["crossbar_read"].defaults
+    assert set(defaults) <= set(t.columns)
+    assert (t["r_lrs_ohm"] == defaults["r_lrs_ohm"]).all()      # not set by the study
+    assert (t["cols"] == 3).all() and sorted(set(t["rows"])) == [2, 3]  # set by it
+    # card-parameter overrides stay columns of their own beside the defaults
+    d = {"name": "w", "task": "crossbar_write", "fixed": {"n": 3, "m": 3, "variability": 0.0,
+                                                          "scheme": "v/3"},
+         "grid": {"k_deg_per_m2": [1e7]}}
+    summ = run_study(d, tmp_path / "w", scheduler="synchronous", plots=False)
+    t = pd.read_parquet(summ["table"])
+    assert (t["error"] == "").all(), t["error"].tolist()
+    assert t.loc[0, "k_deg_per_m2"] == 1e7 and t.loc[0, "width_s"] == 1e-3
+
+
+def test_crossbar_write_task_v3_disturbs_less_than_v2():
+    from memli.studies import TASKS
+    task = TASKS["crossbar_write"]
+    base = {"n": 4, "m": 4, "variability": 0.0, "v_write_v": -0.3}
+    r2 = task(dict(base, scheme="v/2"), 1)
+    r3 = task(dict(base, scheme="v/3"), 1)
+    # the selected cell is SET fully (x from 0 to its bound 1; 1e-6: clipping to bounds)
+    assert r2["dx_selected"] == pytest.approx(1.0, abs=1e-6)
+    assert r3["dx_selected"] == pytest.approx(1.0, abs=1e-6)
+    # half-selected cells see v/2 = 0.15 V vs v/3 = 0.1 V (1e-9 V: solver residual on
+    # 1-ohm lines with uA cell currents is far smaller)
+    assert r2["v_half_max_v"] == pytest.approx(0.15, abs=1e-9)
+    assert r3["v_half_max_v"] == pytest.approx(0.10, abs=1e-9)
+    assert r3["dx_half_max"] < r2["dx_half_max"]
+    fl = task(dict(base, scheme="floating"), 1)
+    assert fl["dx_selected"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_neuro_train_task_takes_scheme_and_mode():
+    from memli.studies import TASKS
+    r = TASKS["neuro_train"]({"epochs": 2, "scheme": "v3", "mode": "bipolar"}, 0)
+    assert 0.0 <= r["test_accuracy"] <= 1.0 and r["epochs_run"] == 2
+    with pytest.raises(Exception, match="scheme"):
+        TASKS["neuro_train"]({"epochs": 1, "scheme": "v/3"}, 0)
 
 
 def test_stop_resume_same_table_and_other_study_refused(tmp_path):
@@ -100,23 +149,34 @@ def test_crossbar_read_zero_wires_is_ideal():
 
 
 def test_cli_exit_codes_and_json(tmp_path):
+    import os
     import subprocess
     import sys
-    good = tmp_path / "g.toml"
-    good.write_text('name = "g"\ntask = "crossbar_read"\nsamples = 4\nchunk_size = 2\n'
-                    '[grid]\nrows = [0, 3]\n[fixed]\ncols = 3\n')
+    from pathlib import Path
+    good = tmp_path / "g.toml"                    # the user task below fails on odd k
+    good.write_text('name = "g"\ntask = "test_study_spec:flaky"\nchunk_size = 2\n'
+                    '[grid]\nk = [0, 1, 2, 3, 5, 6, 7, 8]\n')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).parent)] + os.environ.get("PYTHONPATH", "").split(os.pathsep)))
     cmd = [sys.executable, "-m", "memli", "study", "run", str(good), "--scheduler",
            "synchronous", "--out", str(tmp_path / "o"), "--json"]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 1, r.stderr            # rows = 0 fails: reported, exit 1
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 1, r.stderr            # odd k fails: reported, exit 1
     s = json.loads(r.stdout)
     assert (s["points"], s["failed_points"], s["status"]) == (8, 4, "complete")
     assert "4 row(s) failed" in r.stderr
-    bad = tmp_path / "b.toml"
-    bad.write_text('name = "b"\ntask = "crossbar_read"\nchunk_size = -1\n')
-    r = subprocess.run(cmd[:5] + [str(bad), "--out", str(tmp_path / "p")],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "chunk_size" in r.stderr
+    for name, text, opts, word in [
+            ("b", 'name = "b"\ntask = "crossbar_read"\nchunk_size = -1\n', [], "chunk_size"),
+            ("r", 'name = "r"\ntask = "crossbar_read"\n[grid]\nrows = [0, 3]\n', [],
+             "grid.rows = 0"),
+            ("s", 'name = "s"\ntask = "crossbar_read"\n', ["--scheduler", "foo"],
+             "--scheduler")]:
+        bad = tmp_path / f"{name}.toml"
+        bad.write_text(text)
+        r = subprocess.run(cmd[:5] + [str(bad), "--out", str(tmp_path / name)] + opts,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and word in r.stderr, r.stderr
+        assert not (tmp_path / name).exists()     # refused before anything ran
 
 
 def test_bundled_study_files_are_valid():
