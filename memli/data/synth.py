@@ -50,7 +50,8 @@ class Generated:
         scale = {"A": 1.0, "mA": 1e3, "uA": 1e6, "nA": 1e9}[i_unit]
         buf = io.StringIO()
         buf.write(f"# GENERATED data (not a measurement): memli.data.synth, card "
-                  f"{self.card.name} (model {self.card.model.name}, hash {self.card.hash()})\n")
+                  f"{self.card.name} (model {self.card.model.name}, card hash "
+                  f"{self.settings.get('card_hash', self.card.hash())})\n")
         for k, val in self.settings.items():
             buf.write(f"# {k}: {val}\n")
         unit_hdr = "i_a" if i_unit == "A" else f"I ({i_unit})"
@@ -171,13 +172,15 @@ def generate(card="llzo_tip", cycles: int = 20, vmin_v: float = -0.25, vmax_v: f
         i = np.clip(i, -compliance_a, compliance_a)
     if quantum_a:
         i = np.round(i / quantum_a) * quantum_a
+    source_hash = card.hash()          # the card as bundled, before it is marked generated
     gen_card = card.with_values()
     gen_card.generated = True
     settings = {"cycles": cycles, "sweep": f"0 -> {vmin_v:g} -> 0 -> {vmax_v:g} -> 0 V at "
                 f"{rate_v_per_s:g} V/s, steps {dv_set_v:g} / {dv_reset_v:g} V",
                 "compliance_a": compliance_a, "noise_floor_a": floor_a,
                 "noise_rel": noise_rel, "quantum_a": quantum_a,
-                "r_series_ohm": rs, "variability_scale": variability, "seed": seed}
+                "r_series_ohm": rs, "variability_scale": variability, "seed": seed,
+                "card_hash": source_hash}
     return Generated(t, v, i, np.concatenate(cs), i_true, gen_card, pv, settings)
 
 
