@@ -1,6 +1,7 @@
 """`memli card`: make model cards from physics (``memli card llzo``)."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -31,8 +32,14 @@ def llzo_cmd(
     from ..cli import emit_json
     from ..errors import MemliError
     from ..physics.card import SITES, llzo_card
+    from ..errors import DataError
     if site not in SITES:
         raise MemliError(f"--site {site!r}: expected one of {', '.join(SITES)}.")
+    if seed < 0:
+        raise DataError(f"--seed {seed}: expected an integer >= 0")
+    for opt, v in (("--area", area), ("--grain-size-m", grain_size)):
+        if not (math.isfinite(v) and v > 0):
+            raise DataError(f"{opt} {v}: expected a finite number > 0 (SI, m^2 or m)")
     if out.exists() and not force:
         raise MemliError(f"{out}: exists; pass --force to overwrite.")
     card, info = llzo_card(area, site=site, seed=seed, grain_size_m=grain_size, name=name)

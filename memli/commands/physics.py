@@ -41,15 +41,23 @@ def report_cmd(
     electrode size.
 
     --json keys include hertz_area_m2, filament_radius_m, filament_diameter_m,
-    ionic_current_column_a, ionic_current_spreading_a, n_discrepancies, files.
+    ionic_current_column_a, ionic_current_spreading_a, n_discrepancies, files,
+    generated (true: the microstructure and Monte Carlo are simulated).
 
     Example:  memli physics report --out out/physics --seed 0 --json
     """
+    import math
+
     from ..cli import emit_json
-    from ..errors import MemliError
-    from ..physics.report import physics_summary, table_markdown, write_report
+    from ..errors import DataError, MemliError
+    from ..physics.report import check_outputs, physics_summary, table_markdown, write_report
     if n_drops < 100:
         raise MemliError(f"--n-drops {n_drops}: expected at least 100 drops per size.")
+    if seed < 0:
+        raise DataError(f"--seed {seed}: expected an integer >= 0")
+    if not (math.isfinite(grain_size) and grain_size > 0):
+        raise DataError(f"--grain-size-m {grain_size}: expected a finite number > 0 (m)")
+    check_outputs(out, force)             # before the Monte Carlo, not after it
     cb, prog = _progress_cb(quiet)
     try:
         s = physics_summary(seed=seed, grain_size_m=grain_size, n_drops=n_drops, progress=cb)
@@ -61,7 +69,8 @@ def report_cmd(
         keys = ["hertz_area_m2", "hertz_area_pt_llzo_m2", "e_star_for_paper_area_pa",
                 "filament_area_m2", "filament_radius_m", "filament_diameter_m",
                 "ionic_current_column_a", "ionic_current_spreading_a",
-                "ionic_current_paper_a", "n_discrepancies", "seed", "grain_size_m", "files"]
+                "ionic_current_paper_a", "n_discrepancies", "seed", "grain_size_m", "files",
+                "generated"]
         short = {k: pub[k] for k in keys}
         short["trigger"] = {k: v for k, v in pub["trigger"].items() if k != "model"}
         short["electrodes"] = {k: {kk: v[kk] for kk in ("mean_v", "std_v", "p_cover",

@@ -1,7 +1,9 @@
 """Figures of the LLZO physics (matplotlib imported lazily, Agg backend).
 
 Every function takes data computed elsewhere in :mod:`memli.physics`, draws one figure
-and returns it; :func:`save` writes it and closes it.
+and returns it; :func:`save` writes it atomically and closes it.  Every figure shows a
+generated (Voronoi) microstructure or a Monte Carlo on one, and says so in its title
+(:data:`memli.plotting.GENERATED_NOTE`).
 """
 from __future__ import annotations
 
@@ -15,10 +17,15 @@ def _plt():
     return plt
 
 
+def _generated(title: str = "") -> str:
+    from ..plotting import GENERATED_NOTE
+    return f"{title}\n{GENERATED_NOTE}" if title else GENERATED_NOTE
+
+
 def save(fig, path) -> None:
-    """Save ``fig`` (PNG, 150 dpi) to ``path`` and close it."""
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    _plt().close(fig)
+    """Save ``fig`` (PNG) to ``path`` atomically (temp file + rename) and close it."""
+    from ..plotting import save_figure
+    save_figure(fig, path)
 
 
 def _nice_length(x_m: float) -> float:
@@ -63,8 +70,7 @@ def afm_maps(maps: dict, title: str = ""):
         ax.set_yticks([])
         add_scale_bar(ax, ext)
         fig.colorbar(im, ax=ax, shrink=0.85, label=label)
-    if title:
-        fig.suptitle(title)
+    fig.suptitle(_generated(title))
     return fig
 
 
@@ -84,10 +90,10 @@ def grain_map(poly, window_m: float | None = None, n_px: int = 300):
     axes[0].add_collection(LineCollection(seg[near], colors="k", linewidths=0.6))
     axes[0].set_xlim(ext[0], ext[1])
     axes[0].set_ylim(ext[2], ext[3])
-    axes[0].set_title(f"Voronoi grains (mean size {poly.grain_size_m * 1e6:g} µm)")
+    axes[0].set_title(_generated(f"Voronoi grains (mean size {poly.grain_size_m * 1e6:g} µm)"))
     im = axes[1].imshow(r["distance_m"] * 1e6, origin="lower", extent=ext, cmap="magma")
     fig.colorbar(im, ax=axes[1], shrink=0.85, label="distance to nearest GB (µm)")
-    axes[1].set_title("distance-to-GB field")
+    axes[1].set_title(_generated("distance-to-GB field"))
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -113,6 +119,7 @@ def trigger_vs_distance(model, d_m, samples_d_m=None, samples_v=None):
     ax.set_xlabel("distance from tip to nearest GB (nm)")
     ax.set_ylabel("|triggering bias| (V)")
     ax.legend(fontsize=8)
+    ax.set_title(_generated("trigger bias vs distance to a GB (Monte Carlo)"), fontsize=9)
     return fig
 
 
@@ -130,6 +137,8 @@ def trigger_vs_size(rows: list, brute: list | None = None, named: dict | None = 
                     capsize=2, label="brute force")
     ax.axhline(-10.0, color="C3", ls="--", lw=1, label="-10 V limit")
     ax.set_xscale("log")
+    ax.set_title(_generated("electrode drops on a Voronoi polycrystal (Monte Carlo)"),
+                 fontsize=9)
     ax.set_ylabel("triggering bias (V)")
     ax.legend(fontsize=8)
     ax2.plot(s * 1e6, [r["p_cover"] for r in rows], "o-", ms=3, label="statistics")

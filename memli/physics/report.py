@@ -213,23 +213,32 @@ def public(summary: dict) -> dict:
     return {k: v for k, v in summary.items() if not k.startswith("_")}
 
 
+REPORT_FILES = ("paper_numbers.md", "paper_numbers.csv", "summary.json", "grains.png",
+                "afm_maps.png", "trigger_vs_distance.png", "trigger_vs_size.png")
+
+
+def check_outputs(out_dir, force: bool = False) -> list[str]:
+    """The report's file names; raises if some exist in ``out_dir`` and not ``force``."""
+    from ..errors import MemliError
+    out = Path(out_dir)
+    clash = [n for n in REPORT_FILES if (out / n).exists()]
+    if clash and not force:
+        raise MemliError(f"{out}: {', '.join(clash)} exist; pass --force to overwrite.")
+    return list(REPORT_FILES)
+
+
 def write_report(out_dir, summary: dict | None = None, force: bool = False, **kw) -> dict:
     """Write the table and figures into ``out_dir``; returns the JSON summary."""
     from ..cards import write_text_atomic
-    from ..errors import MemliError
     from . import plots
     out = Path(out_dir)
-    names = ["paper_numbers.md", "paper_numbers.csv", "summary.json", "grains.png",
-             "afm_maps.png", "trigger_vs_distance.png", "trigger_vs_size.png"]
-    clash = [n for n in names if (out / n).exists()]
-    if clash and not force:
-        raise MemliError(f"{out}: {', '.join(clash)} exist; pass --force to overwrite.")
+    names = check_outputs(out, force)
     out.mkdir(parents=True, exist_ok=True)
     s = summary or physics_summary(**kw)
     poly, model, maps = s["_poly"], s["_model"], s["_maps"]
     rng = np.random.default_rng(s["seed"])
     plots.save(plots.grain_map(poly), out / "grains.png")
-    plots.save(plots.afm_maps(maps, "synthetic AFM maps around a triple junction"),
+    plots.save(plots.afm_maps(maps, "synthetic AFM-like maps around a triple junction"),
                out / "afm_maps.png")
     d = np.linspace(0, 300e-9, 301)
     ds = rng.uniform(0, 300e-9, 400)
@@ -245,6 +254,7 @@ def write_report(out_dir, summary: dict | None = None, force: bool = False, **kw
     write_text_atomic(out / "paper_numbers.csv", table_csv(s["table"]))
     pub = public(s)
     pub["files"] = [str(out / n) for n in names]
+    pub["generated"] = True               # simulated microstructure and Monte Carlo
 
     def clean(o):
         if isinstance(o, float) and not math.isfinite(o):

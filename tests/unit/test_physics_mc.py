@@ -164,6 +164,51 @@ def test_cli_physics_report(app, tmp_path):
     for f in s["files"]:
         assert (tmp_path / "rep" / f.split("/")[-1]).exists()
     assert s["n_discrepancies"] >= 4
+    assert s["generated"] is True
+    assert json.loads((tmp_path / "rep" / "summary.json").read_text())["generated"] is True
+    # no temporary files of the atomic figure writes are left behind
+    assert not [p for p in (tmp_path / "rep").iterdir() if p.name.startswith(".")]
+
+
+def test_cli_seed_must_be_non_negative(app, tmp_path):
+    for args in (["physics", "report", "--out", str(tmp_path / "r"), "--seed", "-1"],
+                 ["card", "llzo", "--area", "30e-18", "--out", str(tmp_path / "c.json"),
+                  "--seed", "-1"],
+                 ["card", "llzo", "--out", str(tmp_path / "c.json"), "--area", "-1"]):
+        r = CliRunner().invoke(app, args)
+        assert isinstance(r.exception, MemliError), r.output
+        assert args[-2] in str(r.exception) and len(str(r.exception).splitlines()) == 1
+    assert not (tmp_path / "r").exists() and not (tmp_path / "c.json").exists()
+
+
+def test_cli_physics_report_checks_outputs_before_the_monte_carlo(app, tmp_path,
+                                                                  monkeypatch):
+    import memli.physics.report as rep
+
+    def no_monte_carlo(**kw):
+        raise AssertionError("the Monte Carlo ran before the output check")
+    monkeypatch.setattr(rep, "physics_summary", no_monte_carlo)
+    (tmp_path / "summary.json").write_text("{}")
+    r = CliRunner().invoke(app, ["physics", "report", "--out", str(tmp_path)])
+    assert isinstance(r.exception, MemliError) and "--force" in str(r.exception)
+    assert (tmp_path / "summary.json").read_text() == "{}"
+
+
+def test_physics_figures_say_generated(poly, model):
+    from memli.physics import plots
+    from memli.physics.microstructure import property_maps
+    from memli.plotting import GENERATED_NOTE
+    maps = property_maps(poly, size_m=1e-6, n_px=32, seed=0)
+    d = np.linspace(0, 300e-9, 31)
+    rows = [{"size_m": s, "mean_v": -1.0, "std_v": 0.1, "p_cover": 0.5} for s in (1e-6, 1e-5)]
+    figs = [plots.grain_map(poly, n_px=40), plots.afm_maps(maps, "maps"),
+            plots.trigger_vs_distance(model, d), plots.trigger_vs_size(rows)]
+    for fig in figs:
+        texts = [t.get_text() for t in fig.texts] + [ax.get_title() for ax in fig.axes]
+        if fig._suptitle is not None:
+            texts.append(fig._suptitle.get_text())
+        assert any(GENERATED_NOTE in t for t in texts)
+        fig.clf()
 
 
 def test_derived_cards_switch_only_on_a_gb():
