@@ -27,9 +27,26 @@ from .solver import RTOL, SolveInfo
 G_FLOOR_SIEMENS = 1e-15
 
 
+_KINDS = {"c": "complex", "O": "object (non-numeric)", "U": "text", "S": "bytes",
+          "b": "boolean", "V": "structured", "M": "datetime", "m": "timedelta"}
+
+
+def real_array(a, name: str, expected: str) -> np.ndarray:
+    """``a`` as a float array; DataError naming ``name`` unless its values are real numbers.
+
+    Integer and floating dtypes pass; complex, object, text, boolean and other dtypes
+    raise (a complex value would otherwise lose its imaginary part silently).
+    """
+    a = np.asarray(a)
+    if a.dtype.kind not in "iuf":
+        raise DataError(f"{name}: {_KINDS.get(a.dtype.kind, 'non-numeric')} values (dtype "
+                        f"{a.dtype}); expected real numbers ({expected})")
+    return a.astype(float, copy=False)
+
+
 def check_conductance(g, name: str = "conductance") -> np.ndarray:
     """Validate an (n, m) conductance matrix in S; DataError listing the problems."""
-    g = np.asarray(g, dtype=float)
+    g = real_array(g, name, "conductances in S")
     if g.ndim != 2:
         raise DataError(f"{name}: shape {g.shape}; expected a 2-D (n, m) array in S")
     if g.size == 0:
@@ -52,7 +69,9 @@ def check_conductance(g, name: str = "conductance") -> np.ndarray:
 
 
 def check_inputs(v, n: int, name: str = "vin") -> np.ndarray:
-    v = np.asarray(v, dtype=float).ravel() if np.ndim(v) else np.full(n, float(v))
+    """Validate word-line input voltages (V): ``n`` finite real values or one scalar."""
+    v = real_array(v, name, "voltages in V")
+    v = v.ravel() if v.ndim else np.full(n, float(v))
     if v.shape != (n,):
         raise DataError(f"{name}: {v.shape[0]} value(s); expected {n} (one per word line, V)")
     if not np.all(np.isfinite(v)):
