@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	$(PYTHON) -m memli.demo --out out/demo
+	$(PYTHON) -m memli.demo --out out/demo --force
 
 test: setup
 	$(PYTHON) -m pytest -q -p no:cacheprovider --nbmake tests notebooks

@@ -133,14 +133,17 @@ def llzo_card(area_m2: float, site: str = "random", seed: int | None = 0,
         "kind": "derived", "formula": place["formula"],
         "where": f"Voronoi polycrystal, grain size {poly.grain_size_m:g} m, "
                  f"{poly.n_grains} grains, seed {poly.seed}, site {site}"}
-    card.variability = {
-        "v_set_gb_v": {"dist": "normal", "sd": spreads["gb"]["sd_v"],
+    # keep the base card's cycle-to-cycle spreads; the thresholds vary device to device
+    card.variability = {k: v for k, v in (base.variability or {}).items()
+                        if k != "corr" and v.get("scope", "cycle") == "cycle"}
+    card.variability.update({
+        "v_set_gb_v": {"dist": "normal", "sd": spreads["gb"]["sd_v"], "scope": "device",
                        "note": f"weakest of {spreads['gb']['n_flaws']:.3g} GB flaws; "
                                f"Monte Carlo mean {spreads['gb']['mean_v']:.4g} V"},
-        "v_set_gi_v": {"dist": "normal", "sd": spreads["gi"]["sd_v"],
+        "v_set_gi_v": {"dist": "normal", "sd": spreads["gi"]["sd_v"], "scope": "device",
                        "note": f"weakest of {spreads['gi']['n_flaws']:.3g} interior flaws; "
                                f"Monte Carlo mean {spreads['gi']['mean_v']:.4g} V"},
-    }
+    })
     card.generated = False
     card.path = None
     card.description = (f"Li | LLZO | WE of area {a:.4g} m^2, site {site} "
