@@ -28,17 +28,9 @@ import tracemalloc
 
 import numpy as np
 
+from bench import median_time as _median
+
 LIMIT_S = 60.0
-
-
-def _median(fn, repeat=5):
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 def _baseline(fn, est_s=None):

@@ -2,20 +2,9 @@
 generated numpy Jacobian) on the same llzo_tip triangular sweeps."""
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 
-
-def _median_time(fn, repeat=5):
-    fn()                                   # warm-up (compilation, caches)
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
+from bench import median_time
 
 
 def _scipy(card, wf):
@@ -35,8 +24,8 @@ def run(quick: bool = False):
     rows = []
     for n in ((2, 200) if quick else (5, 20, 200)):
         wf = Waveform.triangle(-0.2, 1.0, n)
-        t_memli = _median_time(lambda: simulate(card, wf))
-        t_base = _median_time(lambda: _scipy(card, wf), repeat=1 if n > 20 else 3) \
+        t_memli = median_time(lambda: simulate(card, wf))
+        t_base = median_time(lambda: _scipy(card, wf), repeat=1 if n > 20 else 3) \
             if n <= 20 else None
         rows.append(("device sim llzo_tip cycles (scipy Radau baseline)", n, t_base, t_memli))
     return rows

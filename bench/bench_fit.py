@@ -12,26 +12,15 @@ dataset: llzo_tip, 1000 samples per cycle (0 -> -0.25 -> 0 -> +1 -> 0 V at 1 V/s
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
+
+from bench import median_time
 
 START = {"k_set_per_s": 1500.0, "v0_reset_v": 0.03, "k_reset_per_s": 30.0,
          "gap_decay": 35.0}
 PARAMS = ["gap_decay", "x_bridge", "v0_set_v", "k_set_per_s", "v_reset_v", "v0_reset_v",
           "k_reset_per_s", "cond_gain"]
-
-
-def _median_time(fn, repeat):
-    import statistics
-    if repeat > 1:
-        fn()                                   # warm-up (compiled simulator, caches)
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 def _data(cycles):
@@ -75,11 +64,11 @@ def run(quick: bool = False):
 
         def run_base():
             out["sol"] = _baseline(fd, start)
-        t_m = _median_time(run_memli, reps)
+        t_m = median_time(run_memli, reps, warmup=reps > 1)
         res = out["res"]
         t_b, note_b = None, "baseline not run at this size"
         if n <= 20:
-            t_b = _median_time(run_base, reps)
+            t_b = median_time(run_base, reps, warmup=reps > 1)
             sol = out["sol"]
             note_b = (f"baseline chi-square {2 * sol.cost:.4g} after {sol.nfev} residual "
                       f"evaluations + {sol.njev} Jacobians ({sol.message})")
