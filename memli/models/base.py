@@ -157,8 +157,17 @@ class ModelBuilder:
         return sym
 
     def build(self, current: sp.Expr, rates: Mapping[sp.Symbol, sp.Expr], passive: bool = True,
-              default_card: str | None = None) -> "Model":
-        """Check the equations and return the :class:`Model`."""
+              default_card: str | None = None, roles: Mapping[str, object] | None = None,
+              set_polarity: str = "negative_set", switching: str = "threshold") -> "Model":
+        """Check the equations and return the :class:`Model`.
+
+        ``roles`` tells the fitter which parameters play the measured switching
+        quantities (see :data:`ROLES`): ``{"v_set": "v_on_v", "r_lrs": "r_on_ohm"}``; a
+        value may be a tuple of names.  ``set_polarity`` is the sign of the voltage that
+        SETs the device in the model's own convention (``negative_set`` or
+        ``positive_set``); ``switching`` is ``threshold`` (abrupt, filament-like) or
+        ``smooth`` (gradual, no threshold: interface-type behaviour).
+        """
         states = list(self._states.values())
         missing = [s.name for s in states if s.symbol not in rates]
         if missing:
@@ -180,8 +189,37 @@ class ModelBuilder:
                   if not any(p.symbol in e.free_symbols for e in [current, *rate_list])]
         if unused:
             raise ModelError(f"{self.name}: parameter(s) {unused} appear in no equation")
+        roles = _check_roles(self.name, roles or {}, self._params)
+        if set_polarity not in ("negative_set", "positive_set"):
+            raise ModelError(f"{self.name}: set_polarity {set_polarity!r}; expected "
+                             "'negative_set' or 'positive_set'")
+        if switching not in ("threshold", "smooth"):
+            raise ModelError(f"{self.name}: switching {switching!r}; expected 'threshold' or "
+                             "'smooth'")
         return Model(self.name, self.doc, self.citations, dict(self._params), states,
-                     current, rate_list, passive, default_card)
+                     current, rate_list, passive, default_card, roles, set_polarity,
+                     switching)
+
+
+#: measured quantities a parameter can play (fitter start values): switching voltages,
+#: V, and the resistances read after SET / RESET, ohm
+ROLES = ("v_set", "v_reset", "r_lrs", "r_hrs")
+
+#: suffix of the name of a model used with its terminals swapped (:meth:`Model.reversed`)
+REVERSED_SUFFIX = "_reversed"
+
+
+def _check_roles(name, roles, params) -> dict:
+    out = {}
+    for k, v in roles.items():
+        if k not in ROLES:
+            raise ModelError(f"{name}: role {k!r}; expected one of {list(ROLES)}")
+        names = (v,) if isinstance(v, str) else tuple(v)
+        bad = [n for n in names if n not in params]
+        if bad:
+            raise ModelError(f"{name}: role {k!r} names unknown parameter(s) {bad}")
+        out[k] = names
+    return out
 
 
 class Model:
@@ -192,7 +230,8 @@ class Model:
     """
 
     def __init__(self, name, doc, citations, params, states, current, rates, passive,
-                 default_card):
+                 default_card, roles=None, set_polarity="negative_set",
+                 switching="threshold"):
         self.name = name
         self.doc = doc
         self.citations = citations
@@ -203,6 +242,41 @@ class Model:
         self.passive = passive
         self.default_card = default_card
         self.v = V
+        #: role -> tuple of parameter names (see :data:`ROLES`)
+        self.roles: dict = dict(roles or {})
+        self.set_polarity = set_polarity
+        self.switching = switching
+        self._reversed = None
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.name.endswith(REVERSED_SUFFIX)
+
+    @property
+    def base_name(self) -> str:
+        """Name of the registered model (without the reversed suffix)."""
+        return self.name[: -len(REVERSED_SUFFIX)] if self.is_reversed else self.name
+
+    def reversed(self) -> "Model":
+        """The same device with its terminals swapped: ``I'(V) = -I(-V)``, rates at ``-V``.
+
+        It SETs at the opposite polarity; its name is ``<name>_reversed`` (cards, the
+        device simulator and the Verilog-A/SPICE exporters take it like any model).
+        Reversing twice gives the original model.
+        """
+        if self.is_reversed:
+            return get_model(self.base_name)
+        if self._reversed is None:
+            flip = {V: -V}
+            self._reversed = Model(
+                self.name + REVERSED_SUFFIX, self.doc + " (terminals swapped)",
+                self.citations, self.params, self.states,
+                -self.current.xreplace(flip), [r.xreplace(flip) for r in self.rates],
+                self.passive, None, self.roles,
+                "positive_set" if self.set_polarity == "negative_set" else "negative_set",
+                self.switching)
+            self._reversed._reversed = self
+        return self._reversed
 
     def __repr__(self):
         return (f"Model({self.name!r}, params={list(self.params)}, "
@@ -308,6 +382,8 @@ def registry() -> dict[str, Model]:
 def get_model(name: str) -> Model:
     """The registered model called ``name``; CardError with near matches otherwise."""
     reg = registry()
+    if name.endswith(REVERSED_SUFFIX) and name[: -len(REVERSED_SUFFIX)] in reg:
+        return reg[name[: -len(REVERSED_SUFFIX)]].reversed()
     if name not in reg:
         near = difflib.get_close_matches(name, list(reg), n=3)
         hint = f" Best matches are {near}." if near else f" Known models: {sorted(reg)}."

@@ -115,4 +115,8 @@ MODEL = b.build(
     },
     passive=True,
     default_card="llzo_tip",
+    # what the fitter starts from the data (memli.fit): switching voltages and LRS
+    roles={"v_set": ("v_set_cycled_v", "v_set_gb_v"), "v_reset": "v_reset_v",
+           "r_lrs": "r_on_ohm"},
+    set_polarity="negative_set",
 )

@@ -84,4 +84,7 @@ MODEL = b.build(
                    + w_biolek * biolek_drive)},
     passive=True,
     default_card="linear_drift_joglekar",
+    roles={"r_lrs": "r_on_ohm", "r_hrs": "r_off_ohm"},
+    set_polarity="positive_set",
+    switching="smooth",
 )

@@ -57,4 +57,8 @@ MODEL = b.build(
     rates={x: (p_on * (1 - x) - p_off * x) / tau_s},
     passive=True,
     default_card="mms_default",
+    roles={"v_set": "v_on_v", "v_reset": "v_off_v", "r_lrs": "r_on_ohm",
+           "r_hrs": "r_off_ohm"},
+    set_polarity="positive_set",
+    switching="smooth",
 )

@@ -65,4 +65,7 @@ MODEL = b.build(
            - k_on_per_s * (drive_on + _DRIVE_FLOOR) ** alpha_on * f_on},
     passive=True,
     default_card="vteam_default",
+    roles={"v_set": "v_on_v", "v_reset": "v_off_v", "r_lrs": "r_on_ohm",
+           "r_hrs": "r_off_ohm"},
+    set_polarity="negative_set",
 )

@@ -91,4 +91,7 @@ MODEL = b.build(
     rates={x: up * (g_p * f_p - g_n * f_n) + down * (g_n * f_p - g_p * f_n)},
     passive=True,
     default_card="yakopcic_default",
+    # a1/a2 scale the current (conductance-like): the fitter calibrates them on the LRS
+    roles={"v_set": "vp_v", "v_reset": "vn_v", "r_lrs": ("a1_a", "a2_a")},
+    set_polarity="positive_set",
 )
