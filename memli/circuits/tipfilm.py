@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConvergenceError, DataError
+from ..safetext import comment
 from .writes import state_step
 
 #: filament diameter of the bridged tip filament, m (R = 116 ohm, L = 300 um, 1.1e5 S/cm)
@@ -331,7 +332,7 @@ def tip_array_netlist(arr: TipArray, v_tip, g_min_siemens: float = 1e-15,
     card = arr.extra.get("card")
     k = arr.k
     v = np.broadcast_to(np.asarray(v_tip, dtype=float), (k,))
-    lines = [f"* {title}: {k} tips on one film over a common Li electrode",
+    lines = [f"* {comment(title)}: {k} tips on one film over a common Li electrode",
              f"* r_lead={arr.r_lead_ohm:g} ohm, r_common={arr.r_common_ohm:g} ohm",
              subckt_text(card if card is not None else arr.model).rstrip()]
     name = subckt_name(arr.model)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .. import safetext
 from ..models import smooth
 from ._export import (ExprPrinter, export_info, header_lines, num,
-                      provenance_text, used_primitives)
+                      provenance_text, safe_lines, used_primitives)
 
 __all__ = ["subckt_text", "instance_line", "subckt_name", "FUNC_BODIES"]
 
@@ -80,7 +81,7 @@ def subckt_text(model_or_card, name: str | None = None, card=None) -> str:
     """
     info = export_info(model_or_card, card)
     m = info.model
-    name = name or info.name
+    name = safetext.identifier(name, "subcircuit name") if name else info.name
     pr = _SpicePrinter()
     vsym = sp.Symbol("V(p,n)", real=True)
     sub = {m.v: vsym}
@@ -122,7 +123,7 @@ def subckt_text(model_or_card, name: str | None = None, card=None) -> str:
         out.append(f"c_{s.name} xs_{s.name} 0 1 IC={{{ini_n}}}")
         out.append(f"r_{s.name} xs_{s.name} 0 1e12")
     out.append(f".ends {name}")
-    return "\n".join(out) + "\n"
+    return "\n".join(safe_lines(out, "*", f"subcircuit {name}")) + "\n"
 
 
 def instance_line(inst: str, p: str, n: str, model_or_card=None, subckt: str | None = None,
@@ -160,5 +161,11 @@ def instance_line(inst: str, p: str, n: str, model_or_card=None, subckt: str | N
     if not subckt:
         from ..errors import ExportError
         raise ExportError("instance_line: give model_or_card or subckt")
+    for what, ident in (("instance name", inst), ("node", p), ("node", n),
+                        ("subcircuit", subckt), *(("parameter", k) for k in params)):
+        if not safetext.is_identifier(str(ident)) and not str(ident).isdigit():
+            from ..errors import ExportError
+            raise ExportError(f"instance_line: {what} {safetext.comment(ident, 60)!r} is not "
+                              "an identifier ([A-Za-z_][A-Za-z0-9_]*)")
     kv = " ".join(f"{k}={num(v)}" for k, v in params.items())
     return f"X{inst} {p} {n} {subckt} {kv}".rstrip()

@@ -31,8 +31,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ..models import smooth
+from .. import safetext
 from ._export import (ExportInfo, ExprPrinter, export_info, header_lines, num,
-                      provenance_text, used_primitives)
+                      provenance_text, safe_lines, used_primitives)
 
 __all__ = ["module_text", "model_line", "paramset_text", "module_name"]
 
@@ -55,21 +56,21 @@ def module_name(model) -> str:
 
 
 def _units(u: str) -> str:
-    return u if u else "1"
+    return safetext.string_literal(u) if u else "1"
 
 
 def _desc(text: str) -> str:
-    return text.replace('"', "'").replace("\n", " ")
+    return safetext.string_literal(text)
 
 
-def _param_line(info: ExportInfo, name: str) -> str:
+def _param_lines(info: ExportInfo, name: str) -> list[str]:
     p = info.model.params[name]
     lo, hi = info.bounds[name]
     attrs = (('type="instance", ' if p.instance else "")
              + f'desc="{_desc(p.doc)}", units="{_units(p.unit)}"')
-    return (f"    // {name}: {provenance_text(info, name)}\n"
+    return [f"    // {name}: {provenance_text(info, name)}",
             f"    (* {attrs} *) parameter real {name} = {num(info.values[name])} "
-            f"from [{num(lo)}:{num(hi)}];")
+            f"from [{num(lo)}:{num(hi)}];"]
 
 
 def _equations(info: ExportInfo):
@@ -125,9 +126,9 @@ def module_text(model, card=None) -> str:
     inst_ps = [k for k, p in m.params.items() if p.instance]
     if model_ps:
         out.append("    // model parameters (card values as defaults, card bounds as ranges)")
-        out += [_param_line(info, k) for k in model_ps]
+        out += [ln for k in model_ps for ln in _param_lines(info, k)]
     out.append("    // instance parameters")
-    out += [_param_line(info, k) for k in inst_ps]
+    out += [ln for k in inst_ps for ln in _param_lines(info, k)]
     for s in m.states:
         lo, hi = s.bounds
         out.append(f'    (* type="instance", desc="initial (and operating-point) value of '
@@ -187,7 +188,7 @@ def module_text(model, card=None) -> str:
     out.append(f"        r_dev_ohm = {_chord(info, pr)};")
     out.append("    end")
     out.append("endmodule")
-    return "\n".join(out) + "\n"
+    return "\n".join(safe_lines(out, "//", f"module {info.name}")) + "\n"
 
 
 def _chord(info: ExportInfo, pr) -> str:
@@ -214,7 +215,8 @@ def model_line(card, name: str | None = None) -> str:
     True
     """
     info = export_info(card)
-    name = name or info.card.name
+    name = safetext.identifier(name, "model name") if name else safetext.to_identifier(
+        info.card.name)
     vals = " ".join(f"{k}={num(info.values[k])}" for k, p in info.model.params.items()
                     if not p.instance)
     return f"model {name} {info.name} {vals}".rstrip()
@@ -227,7 +229,8 @@ def paramset_text(card, name: str | None = None) -> str:
     is for simulators that read paramsets next to the module.
     """
     info = export_info(card)
-    name = name or info.card.name
+    name = safetext.identifier(name, "paramset name") if name else safetext.to_identifier(
+        info.card.name)
     out = [f"// card {info.card.name} (hash {info.card.hash()}) as a paramset",
            f"paramset {name} {info.name};"]
     for k, p in info.model.params.items():
@@ -236,4 +239,4 @@ def paramset_text(card, name: str | None = None) -> str:
                    f"{k} = {num(info.values[k])} from [{num(lo)}:{num(hi)}];")
         out.append(f"    .{k} = {k};")
     out.append("endparamset")
-    return "\n".join(out) + "\n"
+    return "\n".join(safe_lines(out, "//", f"paramset {name}")) + "\n"

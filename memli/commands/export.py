@@ -46,8 +46,9 @@ def register(app: typer.Typer):
                               "another --out (inputs' folders are never written to)")
         if fmt == "vacask-model":
             from ..codegen.verilog_a import model_line
-            text = (f"// memli card {c.name} (hash {c.hash()}) as a VACASK model line for the "
-                    f"module memli_{c.model.name}\n// (export the module with --format "
+            from ..safetext import comment
+            text = (f"// memli card {comment(c.name)} (hash {c.hash()}) as a VACASK model line "
+                    f"for the module memli_{c.model.name}\n// (export the module with --format "
                     "verilog-a and load its OpenVAF build)\n"
                     "// instance parameters of this card (set them on each instance): "
                     + " ".join(f"{k}={c.values[k]!r}" for k, p in c.model.params.items()

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..errors import ConvergenceError
+from ..safetext import comment
 from .devices import as_card
 
 __all__ = ["LIFParams", "LIFResult", "input_waveform", "simulate_lif", "lif_netlist",
@@ -249,7 +250,7 @@ def lif_netlist(card, lp: LIFParams | None = None, max_step_s: float | None = No
     tb, vb = input_waveform(lp)
     inits = {f"{s}_init": float(v) for s, v in zip(model.state_names, x0)}
     body = ["* memristive synapse + leaky integrate-and-fire neuron (memli.neuro.lif)",
-            f"* card {card.name}; pre-synaptic pulses {lp.v_pre_v:g} V x {lp.t_pre_s:g} s "
+            f"* card {comment(card.name)}; pre-synaptic pulses {lp.v_pre_v:g} V x {lp.t_pre_s:g} s "
             f"every {lp.period_pre_s:g} s",
             f".param c_m_f={lp.c_m_f!r} r_leak_ohm={lp.r_leak_ohm!r} v_th_v={lp.v_th_v!r}",
             f".param v_low_v={lp.v_low_v!r} w_v={lp.w_v!r} tau_latch_s={lp.tau_latch_s!r}"

@@ -166,7 +166,13 @@ def transient_deck(title: str, body_lines, tstop_s: float, max_step_s: float,
     interpolated outputs are accurate).
     """
     opts = {**DEFAULT_OPTIONS, **(options or {})}
-    out = [f"* {title}"] + list(body_lines)
+    from ..safetext import comment, has_control
+    body_lines = list(body_lines)
+    bad = [ln for ln in body_lines if has_control(ln)]
+    if bad:
+        raise SimulatorError(f"deck {comment(title, 60)!r}: a body line holds a control "
+                             f"character: {comment(bad[0], 80)!r}")
+    out = [f"* {comment(title)}"] + body_lines
     ostr = " ".join(f"{k}={v}" for k, v in opts.items())
     out.append(f".options {ostr}")
     if saves:
