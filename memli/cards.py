@@ -36,6 +36,7 @@ import numpy as np
 from .errors import CardError
 from .fsio import write_text_atomic  # noqa: F401  (re-exported)
 from .models.base import Model, get_model
+from .safetext import has_control
 
 SCHEMA = "memli.card/1"
 PROVENANCE_KINDS = ("paper", "fit", "derived", "assumed", "generated")
@@ -157,6 +158,43 @@ class Card:
         return out
 
 
+MAX_CARD_BYTES = 10_000_000
+
+
+def _jtype(v) -> str:
+    """JSON type name of a value (for messages)."""
+    return {bool: "boolean", str: "string", list: "array", dict: "object",
+            type(None): "null", int: "number", float: "number"}.get(type(v), type(v).__name__)
+
+
+def _is_number(v) -> bool:
+    """A JSON number (not a boolean, not a string holding digits)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _corr_problems(spec, var, where: str) -> list[str]:
+    names = [k for k in var if k != "corr"]
+    fp = f"{where}: variability.corr"
+    if not isinstance(spec, dict) or not isinstance(spec.get("names"), list) \
+            or not isinstance(spec.get("matrix"), list):
+        return [f"{fp}: expected {{\"names\": [...], \"matrix\": [[...], ...]}}"]
+    cn, mat = spec["names"], spec["matrix"]
+    if sorted(cn) != sorted(names) or len(set(cn)) != len(cn):
+        return [f"{fp}.names: {cn!r:.80} must list each variability parameter once "
+                f"({names})"]
+    n = len(cn)
+    if len(mat) != n or not all(isinstance(r, list) and len(r) == n
+                                and all(map(_is_number, r)) for r in mat):
+        return [f"{fp}.matrix: expected a {n} x {n} array of numbers"]
+    a = np.asarray(mat, float)
+    if not np.all(np.isfinite(a)) or not np.allclose(a, a.T) \
+            or not np.allclose(np.diag(a), 1.0):
+        return [f"{fp}.matrix: must be symmetric with a unit diagonal"]
+    if np.linalg.eigvalsh(a).min() < -1e-10:
+        return [f"{fp}.matrix: not positive semi-definite (not a correlation matrix)"]
+    return []
+
+
 def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:
     problems = []
     if not isinstance(d, dict):
@@ -165,11 +203,32 @@ def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:
         problems.append(f"{where}: field 'schema' is {d.get('schema')!r}; expected {SCHEMA!r}")
     if "model" not in d:
         raise CardError(f"{where}: missing field 'model'")
+    if not isinstance(d["model"], str):
+        raise CardError(f"{where}: field 'model' must be a string; got {_jtype(d['model'])}")
     try:
         model = get_model(d["model"])
     except CardError as e:
         raise CardError(f"{where}: field 'model': {e}") from None
     name = d.get("name") or (path.stem if path else "card")
+    if not isinstance(name, str):
+        raise CardError(f"{where}: field 'name' must be a string; got {_jtype(name)}")
+    if has_control(name) or len(name) > 200:
+        raise CardError(f"{where}: field 'name' must be one line of at most 200 characters "
+                        "without control characters (newline, tab, ...)")
+    cits = d.get("citations", ())
+    if not isinstance(cits, (list, tuple)) or not all(isinstance(c, str) for c in cits):
+        raise CardError(f"{where}: field 'citations' must be a list of strings")
+    for j, c in enumerate(cits):
+        if has_control(c) or len(c) > 500:
+            raise CardError(f"{where}: citations[{j}] must be one line of at most 500 "
+                            "characters without control characters")
+    desc = d.get("description", "")
+    if not isinstance(desc, str):
+        raise CardError(f"{where}: field 'description' must be a string; got {_jtype(desc)}")
+    gen = d.get("generated", False)
+    if not isinstance(gen, bool):
+        raise CardError(f"{where}: field 'generated' must be true or false (a JSON boolean); "
+                        f"got {_jtype(gen)} {gen!r:.40}")
     params = d.get("parameters", {})
     if not isinstance(params, dict):
         raise CardError(f"{where}: field 'parameters' must be an object")
@@ -189,18 +248,18 @@ def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:
         unit = entry["unit"]
         if unit != p.unit:
             problems.append(f"{fp}.unit: {unit!r}; expected {p.unit!r}")
-        try:
-            val = float(entry["value"])
-        except (TypeError, ValueError):
-            problems.append(f"{fp}.value: {entry['value']!r} is not a number")
+        if not _is_number(entry["value"]):
+            problems.append(f"{fp}.value: expected a JSON number; got {_jtype(entry['value'])}"
+                            f" {str(entry['value'])[:40]!r}")
             continue
+        val = float(entry["value"])
         lo, hi = p.bounds
         if "bounds" in entry:
-            try:
-                blo, bhi = (float(b) for b in entry["bounds"])
-            except (TypeError, ValueError):
-                problems.append(f"{fp}.bounds: expected [lo, hi]")
+            b = entry["bounds"]
+            if not (isinstance(b, list) and len(b) == 2 and all(map(_is_number, b))):
+                problems.append(f"{fp}.bounds: expected [lo, hi] (two JSON numbers)")
                 continue
+            blo, bhi = float(b[0]), float(b[1])
             if blo < lo or bhi > hi or not blo < bhi:
                 problems.append(f"{fp}.bounds: [{blo:g}, {bhi:g}] not within the model's "
                                 f"[{lo:g}, {hi:g}] {p.unit}".rstrip())
@@ -209,14 +268,28 @@ def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:
             problems.append(f"{fp}.value: {val:g} outside bounds [{lo:g}, {hi:g}] {p.unit}".rstrip())
             continue
         prov = entry.get("provenance", {})
+        if not isinstance(prov, dict):
+            problems.append(f"{fp}.provenance: expected an object")
+            continue
+        bad = [kk for kk in ("kind", "ref", "where", "formula", "note")
+               if kk in prov and not isinstance(prov[kk], str)]
+        if bad:
+            problems.append(f"{fp}.provenance.{bad[0]}: expected a string")
+            continue
+        if "vary" in entry and not isinstance(entry["vary"], bool):
+            problems.append(f"{fp}.vary: expected true or false")
+            continue
         if prov and prov.get("kind") not in PROVENANCE_KINDS:
             problems.append(f"{fp}.provenance.kind: {prov.get('kind')!r}; expected one of "
                             f"{list(PROVENANCE_KINDS)}")
         values[k] = val
         meta[k] = {kk: vv for kk, vv in entry.items() if kk not in ("value", "unit")}
-    var = d.get("variability", {}) or {}
+    var = d.get("variability") if d.get("variability") is not None else {}
+    if not isinstance(var, dict):
+        raise CardError(f"{where}: field 'variability' must be an object")
     for k, spec in var.items():
         if k == "corr":
+            problems += _corr_problems(spec, var, where)
             continue
         if k not in model.params:
             problems.append(f"{where}: variability.{k}: not a parameter." + model.suggest(k))
@@ -228,6 +301,9 @@ def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:
         elif spec.get("dist", "normal") not in ("normal", "lognormal"):
             problems.append(f"{where}: variability.{k}.dist: {spec.get('dist')!r}; expected "
                             "'normal' or 'lognormal'")
+        elif not (_is_number(spec["sd"]) and np.isfinite(spec["sd"]) and spec["sd"] >= 0):
+            problems.append(f"{where}: variability.{k}.sd: expected a finite JSON number "
+                            f">= 0; got {str(spec['sd'])[:40]!r}")
     if problems:
         raise CardError("; ".join(problems))
     full = model.defaults()
@@ -235,8 +311,8 @@ def _card_from_dict(d: dict, where: str, path: Path | None = None) -> Card:
     known = {"schema", "model", "name", "generated", "description", "citations",
              "parameters", "variability"}
     return Card(name=name, model=model, values=full, meta=meta,
-                citations=tuple(d.get("citations", ())), generated=bool(d.get("generated")),
-                description=d.get("description", ""), variability=var, path=path,
+                citations=tuple(cits), generated=gen,
+                description=desc, variability=var, path=path,
                 extra={k: v for k, v in d.items() if k not in known})
 
 
@@ -256,10 +332,21 @@ def load_card(ref) -> Card:
             raise CardError(f"card {s!r} not found.{hint}")
     if not path.exists():
         raise CardError(f"{path}: no such card file")
+    if not path.is_file():
+        raise CardError(f"{path}: not a regular file")
+    if path.stat().st_size > MAX_CARD_BYTES:
+        raise CardError(f"{path}: {path.stat().st_size} bytes; a card is at most "
+                        f"{MAX_CARD_BYTES} bytes")
     try:
-        d = json.loads(path.read_text(encoding="utf-8"))
+        d = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise CardError(f"{path}: not UTF-8 text (byte {e.start}); cards are UTF-8 JSON") from None
     except json.JSONDecodeError as e:
         raise CardError(f"{path}:{e.lineno}: invalid JSON ({e.msg})") from None
+    except RecursionError:
+        raise CardError(f"{path}: JSON nested too deeply") from None
+    except OSError as e:
+        raise CardError(f"{path}: cannot read ({e.strerror})") from None
     return _card_from_dict(d, str(path), path)
 
 

@@ -73,3 +73,59 @@ def test_sample_respects_bounds_and_spread():
     lo, hi = c.model.params["v_set_cycled_v"].bounds
     assert s[i].min() >= lo and s[i].max() <= hi
     assert (c.sample(3, rng=0, scale=0) == c.vector[:, None]).all()
+
+
+# -- untrusted cards (docs/security.md) ------------------------------------------------
+import json as _json
+
+import pytest as _pytest
+
+from memli.cards import load_card as _load
+from memli.errors import CardError as _CardError
+
+
+def _tip_dict():
+    from memli.cards import bundled_cards
+    return _json.loads(bundled_cards()["llzo_tip"].read_text())
+
+
+@_pytest.mark.parametrize("mutate,needle", [
+    (lambda d: d["parameters"]["r_on_ohm"].__setitem__("value", "1e3"), "r_on_ohm.value"),
+    (lambda d: d["parameters"]["r_on_ohm"].__setitem__("value", True), "r_on_ohm.value"),
+    (lambda d: d["parameters"]["r_on_ohm"].__setitem__("bounds", ["1", 2]), "r_on_ohm.bounds"),
+    (lambda d: d["parameters"]["r_on_ohm"].__setitem__("provenance", "paper"), "provenance"),
+    (lambda d: d.__setitem__("generated", "false"), "generated"),
+    (lambda d: d.__setitem__("model", ["li_filament"]), "model"),
+    (lambda d: d.__setitem__("variability", []), "variability"),
+    (lambda d: d.__setitem__("variability", {"r_on_ohm": {"sd": "0.1"}}), "variability.r_on_ohm.sd"),
+    (lambda d: d.__setitem__("variability", {"r_on_ohm": {"sd": -1}}), "variability.r_on_ohm.sd"),
+    (lambda d: d.__setitem__("variability", {"r_on_ohm": {"sd": 0.1},
+                                             "corr": {"names": ["r_on_ohm"], "matrix": [[2]]}}),
+     "variability.corr.matrix"),
+    (lambda d: d.__setitem__("variability", {"r_on_ohm": {"sd": 0.1}, "corr": [1]}),
+     "variability.corr"),
+])
+def test_wrong_field_types_are_refused_naming_the_field(tmp_path, mutate, needle):
+    d = _tip_dict()
+    mutate(d)
+    p = tmp_path / "c.json"
+    p.write_text(_json.dumps(d))
+    with _pytest.raises(_CardError) as e:
+        _load(p)
+    assert needle in str(e.value) and str(p) in str(e.value)
+
+
+def test_non_utf8_deep_and_non_file_cards(tmp_path):
+    p = tmp_path / "latin1.json"
+    p.write_bytes(_json.dumps(_tip_dict()).replace("llzo_tip", "llzo_tip_\u00e9").encode("latin-1"))
+    with _pytest.raises(_CardError, match="not UTF-8"):
+        _load(p)
+    p = tmp_path / "deep.json"
+    p.write_text("[" * 100000 + "]" * 100000)
+    with _pytest.raises(_CardError, match="nested too deeply|expected a JSON object"):
+        _load(p)
+    with _pytest.raises(_CardError, match="not a regular file"):
+        _load(tmp_path)
+    p = tmp_path / "bom.json"
+    p.write_bytes(b"\xef\xbb\xbf" + _json.dumps(_tip_dict()).encode())
+    assert _load(p).name == "llzo_tip"
