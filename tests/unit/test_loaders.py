@@ -72,7 +72,7 @@ def test_oscilloscope_needs_and_uses_sense_resistor():
 def test_set_reset_files_are_paired():
     d = load([DATA / "set_sweeps.xlsx", DATA / "reset_sweeps.xlsx"])
     assert [s.polarity for s in d.sweeps] == ["neg", "pos"] * 3
-    assert any("paired 3 SET and 3 RESET" in n for n in d.meta["notes"])
+    assert any("paired 3 SET and RESET sweeps by the run number" in n for n in d.meta["notes"])
     check_toy(d)
 
 
@@ -92,12 +92,12 @@ def test_glob_and_folder():
 @pytest.mark.parametrize("name, pattern", [
     ("bad_empty.csv", r"bad_empty\.csv: empty file"),
     ("bad_comment_only.csv", r"bad_comment_only\.csv: no numeric data rows"),
-    ("bad_cell.csv", r"bad_cell\.csv:4: cell 'abc' is not a number"),
-    ("bad_ragged.csv", r"bad_ragged\.csv:4: row has 1 fields; expected 3"),
+    ("bad_cell.csv", r"bad_cell\.csv:4: cell 'abc' in selected column 'I' \(column 1\) is not a number"),
+    ("bad_ragged.csv", r"bad_ragged\.csv:4: cell in selected column '.' \(column \d\) is empty"),
     ("bad_novoltage.csv", r"bad_novoltage\.csv:2: no voltage column"),
-    ("bad_nan.csv", r"bad_nan\.csv:3: cell is 'nan'"),
+    ("bad_nan.csv", r"bad_nan\.csv:3: cell 'nan' in selected column 'I'"),
     ("bad_single.csv", r"bad_single\.csv:2: only 1 data point"),
-    ("bad_ref.xlsx", r"bad_ref\.xlsx:Data!B3: cell '#REF!' is an Excel error"),
+    ("bad_ref.xlsx", r"bad_ref\.xlsx:Data!B3: cell '#REF!' in selected column 'I' \(column 1\) is an Excel error"),
 ])
 def test_bad_inputs_one_line(name, pattern):
     with pytest.raises(DataError) as e:

@@ -1,0 +1,204 @@
+"""Numbers and units: cells to floats, header units to SI multipliers.
+
+A cell may carry an engineering prefix (``12.5m``) and a unit (``3 uA``).  A unit inside a
+cell must be the unit of the cell's column (a ``3 uA`` in the voltage column is an error,
+not a voltage); such a cell is already in SI and the column's header unit does not apply
+to it.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from ...errors import DataError
+
+EXCEL_ERRORS = {"#REF!", "#DIV/0!", "#N/A", "#VALUE!", "#NAME?", "#NUM!", "#NULL!",
+                "#GETTING_DATA", "#SPILL!", "#CALC!", "#N/A N/A", "#ERR"}
+PREFIX = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6,
+          "m": 1e-3, "": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}
+_NUM_RE = re.compile(
+    r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([fpnuµμmkKMG]?)\s*(V|A|s|Ω|ohm)?$")
+DEC_COMMA_RE = re.compile(r"^[-+]?\d+,\d+(?:[eE][-+]?\d+)?$")
+UNIT_TOKEN_RE = re.compile(r"^([fpnuµμmkKMG]?)(V|A|s|sec|Ohm|ohm|Ω)$")
+_WORD_UNITS = {"volt": "V", "volts": "V", "amp": "A", "amps": "A", "ampere": "A",
+               "amperes": "A", "second": "s", "seconds": "s", "sec": "s", "secs": "s"}
+#: unit letter in a cell -> role it belongs to
+CELL_UNIT_ROLE = {"V": "v", "A": "i", "s": "t"}
+ROLE_WORD = {"v": "voltage in V", "i": "current in A", "t": "time in s",
+             "ch_a": "channel voltage in V", "ch_b": "channel voltage in V",
+             "cycle": "a cycle number"}
+_NAN_WORDS = ("", "nan", "-nan", "na", "n/a", "null", "none", "-", "--")
+
+
+def parse_cell(cell, decimal_comma: bool = False):
+    """``(value, unit letter or None)`` of one cell; ValueError if it is not a number.
+
+    Empty and NaN-like text gives ``(nan, None)``; booleans (Excel TRUE/FALSE) are not
+    numbers.
+    """
+    if cell is None:
+        return math.nan, None
+    if isinstance(cell, (bool, np.bool_)):
+        raise ValueError("TRUE" if cell else "FALSE")
+    if isinstance(cell, (int, float, np.integer, np.floating)):
+        return float(cell), None
+    s = str(cell).strip().strip('"').strip("'").strip()
+    low = s.lower()
+    if low in _NAN_WORDS:
+        return math.nan, None
+    if low in ("inf", "+inf", "-inf", "infinity", "-infinity", "+infinity"):
+        return float(low.replace("infinity", "inf")), None
+    if decimal_comma and "," in s:
+        s = s.replace(".", "").replace(",", ".")
+    try:
+        return float(s), None
+    except ValueError:
+        pass
+    if low in ("true", "false"):
+        raise ValueError(s)
+    m = _NUM_RE.match(s.replace(" ", ""))
+    if not m:
+        raise ValueError(s)
+    unit = m.group(3)
+    if unit in ("Ω", "ohm"):
+        unit = "ohm"
+    return float(m.group(1)) * PREFIX[m.group(2) or ""], unit
+
+
+def parse_number(cell, decimal_comma: bool = False) -> float:
+    """Parse one cell: a float, or text like ``-1.5e-3``, ``1,5`` (decimal comma),
+    ``12.5m``, ``3uA``.  Empty / NaN text gives nan; anything else raises ValueError.
+
+    Examples
+    --------
+    >>> parse_number("12.5m"), parse_number("3 uA"), parse_number("1,5", decimal_comma=True)
+    (0.0125, 3e-06, 1.5)
+    """
+    return parse_cell(cell, decimal_comma)[0]
+
+
+def is_num(cell, dc=False) -> bool:
+    try:
+        parse_cell(cell, dc)
+    except ValueError:
+        return False
+    return True
+
+
+def cell_text(c) -> str:
+    if isinstance(c, (bool, np.bool_)):
+        return "TRUE" if c else "FALSE"
+    return "" if c is None else str(c).strip()
+
+
+def split_name_unit(name: str):
+    """'Current (mA)' -> ('Current', 'mA'); 'I/uA' -> ('I', 'uA'); 'V_mV' -> ('V', 'mV').
+
+    Brackets holding only digits are indices, not units: ``Smu1.V[1][1]`` -> ('Smu1.V',
+    None).
+    """
+    s = str(name).strip().strip('"').strip()
+    s = re.sub(r"\s*\[\s*\d+\s*\]", "", s).strip()    # Smu1.I[1][1]: indices
+    unit = None
+    m = re.search(r"[\[\(\{]\s*([^\]\)\}]*)\s*[\]\)\}]\s*$", s)
+    if m and m.start() > 0:
+        unit, s = m.group(1).strip(), s[: m.start()].strip()
+    else:
+        m = re.search(r"(?:/|_|\s|\bin\s)\s*([fpnuµμmkKMG]?(?:V|A|s|sec))\s*$", s)
+        if m and len(s) > len(m.group(0)):
+            unit, s = m.group(1), s[: m.start()].strip()
+        else:  # memli's own lowercase suffixes: v_v, i_a, time_s, i_ma, v_mv
+            m = re.search(r"_([fpnum]?)([vas])$", s)
+            if m and len(s) > len(m.group(0)):
+                unit = m.group(1) + {"v": "V", "a": "A", "s": "s"}[m.group(2)]
+                s = s[: m.start()].strip()
+    return s, unit
+
+
+def norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9|]", "", str(name).lower().replace("µ", "u"))
+
+
+def canon_unit(unit: str | None):
+    """``(prefix, base)`` of a unit text ('mA' -> ('m', 'A'), 'Volt' -> ('', 'V')) or None."""
+    if unit is None:
+        return None
+    u = unit.strip().strip("[]() ").replace("µ", "u").replace("μ", "u")
+    if u.lower() in _WORD_UNITS:
+        return "", _WORD_UNITS[u.lower()]
+    m = UNIT_TOKEN_RE.match(u)
+    if not m:
+        return None
+    base = {"sec": "s", "Ohm": "ohm", "Ω": "ohm"}.get(m.group(2), m.group(2))
+    return m.group(1), base
+
+
+def unit_like(s: str) -> bool:
+    return canon_unit(s) is not None
+
+
+def unit_scale(unit: str | None, role: str, where: str) -> float:
+    """Multiplier from ``unit`` (e.g. 'mA', 'uA', 'mV', 'ms', 'Volt') to SI for ``role``."""
+    if unit is None or str(unit).strip() == "":
+        return 1.0
+    cu = canon_unit(str(unit))
+    if cu is None:
+        raise DataError(f"{where}: unit '{unit}' not understood; expected V, mV, A, mA, uA, "
+                        "nA, pA, s, ms, us. Pass --units v=mV (or i=..., t=...)")
+    base = {"V": "v", "A": "i", "s": "t"}.get(cu[1])
+    if base is not None and base != role and role in ("t", "v", "i"):
+        word = {"t": "time", "v": "voltage", "i": "current"}[role]
+        raise DataError(f"{where}: unit '{unit}' is not a unit of {word}. Pass "
+                        f"--units {role}=UNIT to say what the column holds")
+    return PREFIX[cu[0]]
+
+
+def convert_column(cells, role, dc, where_row, col, drop_bad, name=""):
+    """Numbers of one selected column (cells -> float array in the column's own unit).
+
+    Returns ``(values, bad mask, si mask)``: ``bad`` marks cells that are not numbers or
+    empty (when ``drop_bad``), ``si`` marks cells that carried their own unit (already SI).
+    Raises DataError naming the first bad cell otherwise.
+    """
+    n = len(cells)
+    out = np.empty(n)
+    bad = np.zeros(n, bool)
+    si = np.zeros(n, bool)
+    want = {"ch_a": "v", "ch_b": "v"}.get(role, role)
+    for k, c in enumerate(cells):
+        try:
+            x, u = parse_cell(c, dc)
+        except ValueError:
+            txt = cell_text(c)
+            if drop_bad:
+                bad[k] = True
+                continue
+            what = "an Excel error" if txt.upper() in EXCEL_ERRORS else "not a number"
+            raise DataError(f"{where_row(k, col)}: cell '{txt}' in selected column {name} is "
+                            f"{what}; expected {ROLE_WORD.get(role, role)}. Fix the cell, or "
+                            "pass --drop-bad-rows to skip rows whose selected cells are bad"
+                            ) from None
+        if u is not None and u != "ohm":
+            if CELL_UNIT_ROLE.get(u) != want:
+                raise DataError(f"{where_row(k, col)}: cell '{cell_text(c)}' carries unit "
+                                f"{u} but column {name} is read as "
+                                f"{ROLE_WORD.get(role, role)}. Fix the cell or choose the "
+                                "column with --columns")
+            si[k] = True
+        elif u == "ohm":
+            raise DataError(f"{where_row(k, col)}: cell '{cell_text(c)}' is a resistance; "
+                            f"expected {ROLE_WORD.get(role, role)}")
+        if not math.isfinite(x) and role != "cycle":
+            if drop_bad:
+                bad[k] = True
+                continue
+            txt = cell_text(c) or "empty"
+            raise DataError(f"{where_row(k, col)}: selected cell of column {name} is "
+                            f"'{txt}'; expected {ROLE_WORD.get(role, role)}. Fix the cell, "
+                            "or pass --drop-bad-rows to skip rows whose selected cells are "
+                            "bad")
+        out[k] = x
+    out[bad] = np.nan
+    return out, bad, si
