@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 _SRC = r"""
+#pragma GCC optimize ("O3")
 #include <stddef.h>
 /* y = A x for the crossbar in line form, arrays row-major (n, m).
    ew: word-line off-diagonal, flat, length n*m-1 (0 between rows);
@@ -227,6 +228,164 @@ void xb_ldl_solve(long len, long stride, const double *invd, const double *l, do
     for (long k = len - 1; k >= k0; k--) y[k] *= invd[k];
     for (long k = k0 - 1; k >= 0; k--) y[k] = y[k] * invd[k] - l[k] * y[k + stride];
 }
+
+/* ---- many right-hand sides: vectors stored (len, k), element (p, r) at p*k + r ---- */
+void xb_matvec_k(long n, long m, long k, const double *dw, const double *ew,
+                 const double *db, const double *eb, const double *c, const double *w,
+                 const double *b, double *yw, double *yb)
+{
+    long nm = n * m;
+    for (long p = 0; p < nm; p++) {
+        double d1 = dw[p] - c[p], d2 = db[p] - c[p], cp = c[p];
+        double el = p > 0 ? ew[p - 1] : 0.0, er = p + 1 < nm ? ew[p] : 0.0;
+        double bu = p >= m ? eb[p - m] : 0.0, bd = p + m < nm ? eb[p] : 0.0;
+        const double *wp = w + p * k, *bp = b + p * k;
+        const double *wl = p > 0 ? wp - k : wp, *wr = p + 1 < nm ? wp + k : wp;
+        const double *bu_ = p >= m ? bp - m * k : bp, *bd_ = p + m < nm ? bp + m * k : bp;
+        double *ywp = yw + p * k, *ybp = yb + p * k;
+        for (long r = 0; r < k; r++) {
+            double cw = cp * (wp[r] - bp[r]);
+            ywp[r] = d1 * wp[r] + cw + er * wr[r] + el * wl[r];
+            ybp[r] = d2 * bp[r] - cw + bd * bd_[r] + bu * bu_[r];
+        }
+    }
+}
+
+/* LDL^T solves (factors of xb_ldl_factor) for k right-hand sides at once */
+void xb_ldl_solve_k(long len, long stride, long k, const double *invd, const double *l,
+                    double *y)
+{
+    for (long p = stride; p < len; p++) {
+        double lp = l[p - stride];
+        double *yp = y + p * k;
+        const double *yq = y + (p - stride) * k;
+        if (lp != 0.0)
+            for (long r = 0; r < k; r++) yp[r] -= lp * yq[r];
+    }
+    long p0 = len - stride < 0 ? 0 : len - stride;
+    for (long p = len - 1; p >= p0; p--) {
+        double s = invd[p];
+        double *yp = y + p * k;
+        for (long r = 0; r < k; r++) yp[r] *= s;
+    }
+    for (long p = p0 - 1; p >= 0; p--) {
+        double s = invd[p], lp = l[p];
+        double *yp = y + p * k;
+        const double *yq = y + (p + stride) * k;
+        for (long r = 0; r < k; r++) yp[r] = yp[r] * s - lp * yq[r];
+    }
+}
+
+/* out[r] = sum_p a[p, r] b[p, r] */
+void xb_dot_k(long len, long k, const double *a, const double *b, double *out)
+{
+    for (long r = 0; r < k; r++) out[r] = 0.0;
+    for (long p = 0; p < len; p++) {
+        const double *ap = a + p * k, *bp = b + p * k;
+        for (long r = 0; r < k; r++) out[r] += ap[r] * bp[r];
+    }
+}
+
+/* x += a p; r -= a q per column; rr[col] = r.r */
+void xb_cg_step_k(long len, long k, const double *a, const double *p, const double *q,
+                  double *x, double *r, double *rr)
+{
+    for (long c = 0; c < k; c++) rr[c] = 0.0;
+    for (long i = 0; i < len; i++) {
+        const double *pi = p + i * k, *qi = q + i * k;
+        double *xi = x + i * k, *ri = r + i * k;
+        for (long c = 0; c < k; c++) {
+            xi[c] += a[c] * pi[c];
+            double v = ri[c] - a[c] * qi[c];
+            ri[c] = v;
+            rr[c] += v * v;
+        }
+    }
+}
+
+/* p = z + beta p per column */
+void xb_cg_dir_k(long len, long k, const double *beta, const double *z, double *p)
+{
+    for (long i = 0; i < len; i++) {
+        const double *zi = z + i * k;
+        double *pi = p + i * k;
+        for (long c = 0; c < k; c++) pi[c] = zi[c] + beta[c] * pi[c];
+    }
+}
+
+/* out = c * x + y, c per row */
+void xb_fma_k(long len, long k, const double *c, const double *x, const double *y,
+              double *out)
+{
+    for (long i = 0; i < len; i++) {
+        double ci = c[i];
+        const double *xi = x + i * k, *yi = y + i * k;
+        double *oi = out + i * k;
+        for (long r = 0; r < k; r++) oi[r] = ci * xi[r] + yi[r];
+    }
+}
+/* r2 = c * b (per cell, k columns) and X[blk[i], j, :] += r2[i, j, :] (X zeroed here) */
+void xb_cb_rowsum_k(long n, long m, long k, long nb, const long *blk, const double *c,
+                    const double *b, double *r2, double *X)
+{
+    for (long q = 0; q < nb * m * k; q++) X[q] = 0.0;
+    for (long i = 0; i < n; i++) {
+        double *xo = X + blk[i] * m * k;
+        for (long j = 0; j < m; j++) {
+            long p = i * m + j;
+            double cp = c[p];
+            const double *bp = b + p * k;
+            double *rp = r2 + p * k, *xp = xo + j * k;
+            for (long r = 0; r < k; r++) {
+                double v = cp * bp[r];
+                rp[r] = v;
+                xp[r] += v;
+            }
+        }
+    }
+}
+
+/* xb_coarse_update for k columns: EW, EB (nr, m, k); w, b, rw, sb (n, m, k) */
+void xb_coarse_update_k(long n, long m, long k, const long *blk, const long *lo,
+                        const long *hi, const double *w0, const double *EW,
+                        const double *EB, const double *dw, const double *ewc,
+                        const double *db, const double *ebc, const double *c, double *w,
+                        double *b, double *rw, double *sb)
+{
+    long mk = m * k;
+    for (long i = 0; i < n; i++) {
+        const double *er = EW + blk[i] * mk;
+        const double *b0 = EB + lo[i] * mk, *b1 = EB + hi[i] * mk;
+        double a = w0[i], a1 = 1.0 - w0[i];
+        const double *u0 = b0, *u1 = b1, *d0 = b0, *d1 = b1;
+        double ua = 0, ua1 = 0, da = 0, da1 = 0;
+        if (i > 0) { u0 = EB + lo[i - 1] * mk; u1 = EB + hi[i - 1] * mk; ua = w0[i - 1]; ua1 = 1.0 - ua; }
+        if (i + 1 < n) { d0 = EB + lo[i + 1] * mk; d1 = EB + hi[i + 1] * mk; da = w0[i + 1]; da1 = 1.0 - da; }
+        for (long j = 0; j < m; j++) {
+            long p = i * m + j;
+            double dwp = dw[p], dbp = db[p], cp = c[p];
+            double er_r = j + 1 < m ? ewc[p] : 0.0, er_l = j > 0 ? ewc[p - 1] : 0.0;
+            double eb_d = i + 1 < n ? ebc[p] : 0.0, eb_u = i > 0 ? ebc[p - m] : 0.0;
+            const double *e0 = er + j * k;
+            const double *el = j > 0 ? e0 - k : e0, *eR = j + 1 < m ? e0 + k : e0;
+            const double *p0 = b0 + j * k, *p1 = b1 + j * k;
+            const double *pu0 = u0 + j * k, *pu1 = u1 + j * k;
+            const double *pd0 = d0 + j * k, *pd1 = d1 + j * k;
+            double *wp = w + p * k, *bp = b + p * k, *rp = rw + p * k, *sp = sb + p * k;
+            for (long r = 0; r < k; r++) {
+                double ewv = e0[r];
+                double ebv = a * p0[r] + a1 * p1[r];
+                wp[r] += ewv;
+                bp[r] += ebv;
+                double aw = dwp * ewv - cp * ebv + er_r * eR[r] + er_l * el[r];
+                double ab = dbp * ebv - cp * ewv + eb_d * (da * pd0[r] + da1 * pd1[r])
+                            + eb_u * (ua * pu0[r] + ua1 * pu1[r]);
+                rp[r] -= aw;
+                sp[r] = -ab;
+            }
+        }
+    }
+}
 """
 
 _LIB = {"lib": None, "tried": False}
@@ -270,6 +429,22 @@ def _lib():
     lib.xb_cg_dir.restype = None
     lib.xb_fma.argtypes = [L, d, d, d, d]
     lib.xb_fma.restype = None
+    lib.xb_matvec_k.argtypes = [L, L, L] + [d] * 9
+    lib.xb_matvec_k.restype = None
+    lib.xb_ldl_solve_k.argtypes = [L, L, L, d, d, d]
+    lib.xb_ldl_solve_k.restype = None
+    lib.xb_dot_k.argtypes = [L, L, d, d, d]
+    lib.xb_dot_k.restype = None
+    lib.xb_cg_step_k.argtypes = [L, L, d, d, d, d, d, d]
+    lib.xb_cg_step_k.restype = None
+    lib.xb_cg_dir_k.argtypes = [L, L, d, d, d]
+    lib.xb_cg_dir_k.restype = None
+    lib.xb_fma_k.argtypes = [L, L, d, d, d, d]
+    lib.xb_fma_k.restype = None
+    lib.xb_cb_rowsum_k.argtypes = [L, L, L, L, lp, d, d, d, d]
+    lib.xb_cb_rowsum_k.restype = None
+    lib.xb_coarse_update_k.argtypes = [L, L, L, lp, lp, lp] + [d] * 12
+    lib.xb_coarse_update_k.restype = None
     _LIB["lib"] = lib
     return lib
 
@@ -447,6 +622,12 @@ class LDL:
         self.bad = int(bad)
         self.invd, self.l = d, e
 
+    def _lrow_full(self):
+        """Multipliers padded to ``len`` (stride-1 systems; row ends hold 0)."""
+        if getattr(self, "_lrow", None) is None:
+            self._lrow = np.concatenate([self.l, np.zeros(self.len - len(self.l))])
+        return self._lrow
+
     def solve(self, r, inplace: bool = False):
         """Solution for right-hand side ``r`` (any shape with len elements): a new array,
         or ``r`` itself overwritten when ``inplace`` (C-contiguous float64 only)."""
@@ -479,3 +660,131 @@ class LDL:
             x, _ = lapack.dpttrs(1.0 / self.invd, self.l, yf)
             yf[:] = x
         return y
+
+
+# -- many right-hand sides: arrays (..., k) with the right-hand sides innermost ------------
+def matvec_k(n, m, dw, ew, db, eb, c, w, b, yw, yb):
+    """:func:`matvec` for ``k`` vectors at once: w, b, yw, yb are (n, m, k)."""
+    k = w.shape[-1]
+    lib = _lib()
+    if lib is not None:
+        lib.xb_matvec_k(n, m, k, _p(dw), _p(ew), _p(db), _p(eb), _p(c), _p(w), _p(b),
+                        _p(yw), _p(yb))
+        return yw, yb
+    cc = c[..., None]
+    yw[...] = dw[..., None] * w - cc * b
+    yb[...] = db[..., None] * b - cc * w
+    wf, bf = w.reshape(n * m, k), b.reshape(n * m, k)
+    ywf, ybf = yw.reshape(n * m, k), yb.reshape(n * m, k)
+    if n * m > 1:
+        ywf[:-1] += ew[:, None] * wf[1:]
+        ywf[1:] += ew[:, None] * wf[:-1]
+    if n > 1:
+        ebf = eb.reshape(-1)[:, None]
+        ybf[:-m] += ebf * bf[m:]
+        ybf[m:] += ebf * bf[:-m]
+    return yw, yb
+
+
+def ldl_solve_k(f: "LDL", y):
+    """Solve in place for the ``k`` right-hand sides of y (len, k) (C-contiguous)."""
+    k = y.shape[-1]
+    lib = _lib()
+    l = f._lrow_full() if f.stride == 1 else f.l
+    if lib is not None:
+        lib.xb_ldl_solve_k(f.len, f.stride, k, _p(f.invd), _p(l), _p(y))
+        return y
+    s = f.stride
+    Y = y.reshape(-1, k)
+    if s == 1:
+        from scipy.linalg import lapack
+        x, _ = lapack.dpttrs(1.0 / f.invd, f.l, Y)
+        Y[...] = x
+        return y
+    Y3 = Y.reshape(-1, s, k)
+    L = f.l.reshape(-1, s, 1)
+    for i in range(1, Y3.shape[0]):
+        Y3[i] -= L[i - 1] * Y3[i - 1]
+    Y *= f.invd[:, None]
+    for i in range(Y3.shape[0] - 2, -1, -1):
+        Y3[i] -= L[i] * Y3[i + 1]
+    return y
+
+
+def dot_k(a, b):
+    """Column dot products of two (..., k) arrays: (k,)."""
+    k = a.shape[-1]
+    lib = _lib()
+    if lib is not None:
+        out = np.empty(k)
+        lib.xb_dot_k(a.size // k, k, _p(a), _p(b), _p(out))
+        return out
+    return np.einsum("ik,ik->k", a.reshape(-1, k), b.reshape(-1, k))
+
+
+def cg_step_k(alpha, p, q, x, r):
+    """x += alpha p; r -= alpha q column by column (in place); returns r.r per column."""
+    k = p.shape[-1]
+    alpha = np.ascontiguousarray(alpha, dtype=float)
+    lib = _lib()
+    if lib is not None:
+        rr = np.empty(k)
+        lib.xb_cg_step_k(p.size // k, k, _p(alpha), _p(p), _p(q), _p(x), _p(r), _p(rr))
+        return rr
+    x += alpha * p
+    r -= alpha * q
+    return dot_k(r, r)
+
+
+def cg_dir_k(beta, z, p):
+    """p = z + beta p column by column (in place)."""
+    k = p.shape[-1]
+    beta = np.ascontiguousarray(beta, dtype=float)
+    lib = _lib()
+    if lib is not None:
+        lib.xb_cg_dir_k(p.size // k, k, _p(beta), _p(z), _p(p))
+        return p
+    p *= beta
+    p += z
+    return p
+
+
+def fma_k(c, x, y, out):
+    """out = c[..., None] * x + y for (n, m, k) x, y and (n, m) c."""
+    k = x.shape[-1]
+    lib = _lib()
+    if lib is not None:
+        lib.xb_fma_k(c.size, k, _p(c), _p(x), _p(y), _p(out))
+        return out
+    if out is y:
+        out += c[..., None] * x
+    else:
+        np.multiply(c[..., None], x, out=out)
+        out += y
+    return out
+
+
+def cb_rowsum_k(blk, nblocks, c, b, r2):
+    """r2 = c[..., None] * b (in place) and its sums over row blocks: (nblocks, m, k)."""
+    n, m, k = b.shape
+    lib = _lib()
+    X = np.empty((nblocks, m, k))
+    if lib is not None:
+        lib.xb_cb_rowsum_k(n, m, k, nblocks, _pl(blk), _p(c), _p(b), _p(r2), _p(X))
+        return X
+    np.multiply(c[..., None], b, out=r2)
+    X[...] = 0.0
+    np.add.at(X, blk, r2)
+    return X
+
+
+def coarse_update_k(blk, lo, hi, w0, EW, EB, dw, ewc, db, ebc, c, w, b, rw, sb) -> bool:
+    """:func:`coarse_update` for (n, m, k) arrays (C only); False when not compiled."""
+    lib = _lib()
+    if lib is None:
+        return False
+    n, m, k = w.shape
+    lib.xb_coarse_update_k(n, m, k, _pl(blk), _pl(lo), _pl(hi), _p(w0), _p(EW), _p(EB),
+                           _p(dw), _p(ewc), _p(db), _p(ebc), _p(c), _p(w), _p(b), _p(rw),
+                           _p(sb))
+    return True
