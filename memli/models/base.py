@@ -158,7 +158,8 @@ class ModelBuilder:
 
     def build(self, current: sp.Expr, rates: Mapping[sp.Symbol, sp.Expr], passive: bool = True,
               default_card: str | None = None, roles: Mapping[str, object] | None = None,
-              set_polarity: str = "negative_set", switching: str = "threshold") -> "Model":
+              set_polarity: str = "negative_set", switching: str = "threshold",
+              volatile: bool = False) -> "Model":
         """Check the equations and return the :class:`Model`.
 
         ``roles`` tells the fitter which parameters play the measured switching
@@ -166,7 +167,9 @@ class ModelBuilder:
         value may be a tuple of names.  ``set_polarity`` is the sign of the voltage that
         SETs the device in the model's own convention (``negative_set`` or
         ``positive_set``); ``switching`` is ``threshold`` (abrupt, filament-like) or
-        ``smooth`` (gradual, no threshold: interface-type behaviour).
+        ``smooth`` (gradual, no threshold: interface-type behaviour).  ``volatile``
+        marks a model whose states relax at zero bias by design (e.g. thermally
+        activated switching); every other model keeps its states at V = 0.
         """
         states = list(self._states.values())
         missing = [s.name for s in states if s.symbol not in rates]
@@ -196,9 +199,11 @@ class ModelBuilder:
         if switching not in ("threshold", "smooth"):
             raise ModelError(f"{self.name}: switching {switching!r}; expected 'threshold' or "
                              "'smooth'")
-        return Model(self.name, self.doc, self.citations, dict(self._params), states,
-                     current, rate_list, passive, default_card, roles, set_polarity,
-                     switching)
+        model = Model(self.name, self.doc, self.citations, dict(self._params), states,
+                      current, rate_list, passive, default_card, roles, set_polarity,
+                      switching)
+        model.volatile = bool(volatile)
+        return model
 
 
 #: measured quantities a parameter can play (fitter start values): switching voltages,
@@ -228,6 +233,9 @@ class Model:
     Generated backends hang off it: ``model.numeric`` (vectorised numpy with analytic
     Jacobians), ``memli.codegen.c_`` (device simulator), the exporters.
     """
+
+    #: True when the states relax at zero bias by design (see ModelBuilder.build)
+    volatile: bool = False
 
     def __init__(self, name, doc, citations, params, states, current, rates, passive,
                  default_card, roles=None, set_polarity="negative_set",
@@ -264,6 +272,8 @@ class Model:
         device simulator and the Verilog-A/SPICE exporters take it like any model).
         Reversing twice gives the original model.
         """
+        if self._reversed is not None:
+            return self._reversed
         if self.is_reversed:
             return get_model(self.base_name)
         if self._reversed is None:
@@ -276,6 +286,7 @@ class Model:
                 "positive_set" if self.set_polarity == "negative_set" else "negative_set",
                 self.switching)
             self._reversed._reversed = self
+            self._reversed.volatile = self.volatile
         return self._reversed
 
     def __repr__(self):
