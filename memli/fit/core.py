@@ -2,25 +2,12 @@
 
 The same code fits every model in the registry: the device simulator
 (:func:`memli.sim.simulate`, generated from the model's sympy equations and their
-Jacobians) runs the measured source voltage, and
-:func:`scipy.optimize.least_squares` adjusts the chosen parameters.
-
-Residuals (one per sample), in decades::
-
-    r_k = w_k * (log10 sqrt(I_sim^2 + f^2) - log10 sqrt(I_meas^2 + f^2))
-
-with ``f`` the detected noise floor: currents below it carry no information and
-contribute nothing unless the model predicts them above it.  When the data show a
-compliance plateau the simulation uses the same compliance (the simulator's
-limiter, with a series resistance ``r_series_ohm``), so the plateau is fitted, not
-ignored.
-
-Parameters are scaled: ``u = log10(p)`` for parameters declared ``log`` (wide
-ranges), ``u = p / |p0|`` otherwise; bounds come from the card (or the model).
-Uncertainties follow from the Jacobian at the solution as in lmfit / Levenberg-
-Marquardt practice: ``cov = s^2 (J^T J)^-1`` with ``s^2`` the reduced chi-square,
-mapped back through the scaling.  A parameter whose error cannot be estimated says
-why: ``at boundary`` or ``singular`` (the data do not constrain it).
+Jacobians) runs the measured source voltage (:mod:`memli.fit.problem`: residuals in
+decades, compliance per polarity), and :func:`scipy.optimize.least_squares` adjusts
+the chosen parameters from start values taken from the data (:mod:`memli.fit.start`).
+Uncertainties: :mod:`memli.fit.uncertainty`; per-cycle fits:
+:mod:`memli.fit.percycle`; the fitted card: :mod:`memli.fit.cardout`; the verdict
+on the fit (good / fair / poor): :mod:`memli.fit.verdict`.
 
 References
 ----------
@@ -28,82 +15,22 @@ M. Newville et al., LMFIT: Non-Linear Least-Squares Minimization, doi:10.5281/ze
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import datetime as _dt
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..cards import Card, load_card
-from ..errors import ConvergenceError, DataError, MemliError
-
-LN10 = math.log(10.0)
-
-
-# ---------------------------------------------------------------------------------------
-@dataclass
-class FitData:
-    """What a fit needs from a dataset (SI): times, source voltage, current, cycles."""
-
-    t_s: np.ndarray
-    v_v: np.ndarray
-    i_a: np.ndarray
-    cycle: np.ndarray
-    floor_a: float
-    compliance_a: float | None
-    generated: bool = False
-    files: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-
-    @classmethod
-    def from_ivdata(cls, data, polarity="negative_set", sweep_rate_v_per_s=1.0):
-        """Segment and characterise a :class:`memli.data.loaders.IVData`."""
-        from ..data.segment import detect_compliance, detect_noise_floor, segment_cycles
-        t, v, i, sw = data.arrays(sweep_rate_v_per_s)
-        notes = list(data.meta.get("notes", []))
-        if not data.has_time:
-            notes.append(f"no time column: times rebuilt from a sweep rate of "
-                         f"{sweep_rate_v_per_s:g} V/s")
-        t = _strictly_increasing(t)
-        cyc = segment_cycles(v, sw, polarity)
-        cc, _ = detect_compliance(v, i)
-        floor = detect_noise_floor(v, i)
-        return cls(t, v, i, cyc, floor, cc, data.generated, data.meta.get("files", []), notes)
-
-    @classmethod
-    def from_arrays(cls, t_s, v_v, i_a, cycle=None, floor_a=None, compliance_a="detect",
-                    polarity="negative_set"):
-        from ..data.segment import detect_compliance, detect_noise_floor, segment_cycles
-        t, v, i = (np.asarray(a, float) for a in (t_s, v_v, i_a))
-        cyc = segment_cycles(v, None, polarity) if cycle is None else np.asarray(cycle, int)
-        cc = detect_compliance(v, i)[0] if compliance_a == "detect" else compliance_a
-        fl = detect_noise_floor(v, i) if floor_a is None else float(floor_a)
-        return cls(_strictly_increasing(t), v, i, cyc, fl, cc)
-
-    def select_cycles(self, cycles) -> "FitData":
-        """A contiguous sub-range of cycles (states are carried from sample 0)."""
-        m = np.isin(self.cycle, list(cycles))
-        idx = np.flatnonzero(m)
-        sl = slice(idx[0], idx[-1] + 1)
-        return FitData(self.t_s[sl], self.v_v[sl], self.i_a[sl], self.cycle[sl],
-                       self.floor_a, self.compliance_a, self.generated, self.files,
-                       self.notes)
-
-
-def _strictly_increasing(t):
-    t = np.asarray(t, float).copy()
-    d = np.diff(t)
-    if np.all(d > 0):
-        return t
-    eps = max(float(np.median(np.abs(d[d > 0]))) * 1e-6 if np.any(d > 0) else 1e-9, 1e-15)
-    for k in range(1, t.size):
-        if t[k] <= t[k - 1]:
-            t[k] = t[k - 1] + eps
-    return t
+from ..errors import DataError, MemliError
+from .cardout import fitted_card
+from .percycle import fit_per_cycle
+from .problem import (POLARITIES, FitData, Problem, _Problem, fit_parameters,  # noqa: F401
+                      one_blas_thread, simulate_record, thin_samples)
+from .start import calibrate_scale, data_summary, oriented, role_values, scan
+from .uncertainty import bootstrap as _bootstrap
+from .uncertainty import covariance as _covariance
 
 
 # ---------------------------------------------------------------------------------------
@@ -157,6 +84,25 @@ class FitResult:
     metrics: dict = field(default_factory=dict)
     per_cycle: dict | None = None
     settings: dict = field(default_factory=dict)
+    verdict: dict = field(default_factory=dict)
+    start_info: dict = field(default_factory=dict)
+
+    @property
+    def n_free(self) -> int:
+        return len(self.names)
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion of the least-squares fit (Gaussian residuals):
+        ``n ln(chi2 / n) + 2 k``."""
+        n = max(self.n_points, 1)
+        return n * math.log(max(self.chisqr, 1e-300) / n) + 2 * self.n_free
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion: ``n ln(chi2 / n) + k ln n``."""
+        n = max(self.n_points, 1)
+        return n * math.log(max(self.chisqr, 1e-300) / n) + self.n_free * math.log(n)
 
     def report(self, min_correl: float = 0.1) -> str:
         """lmfit-style text report."""
@@ -167,9 +113,13 @@ class FitResult:
             lines.append(f"    {f['path']} (sha256 {f['sha256'][:12]})")
         if d.generated:
             lines.append("    GENERATED data (not a measurement)")
-        lines.append(f"    noise floor {d.floor_a:.3g} A; compliance "
-                     f"{'none' if not d.compliance_a else f'{d.compliance_a:.3g} A'}; "
-                     f"{int(d.cycle.max()) + 1 if d.cycle.size else 0} cycles")
+        cc = ", ".join(f"{a:.3g} A at V {'>' if s > 0 else '<'} 0"
+                       for s, a in sorted(d.compliance_by_sign.items())) or "none"
+        lines.append(f"    noise floor {d.floor_a:.3g} A; compliance {cc}; "
+                     f"{d.n_cycles} cycles; SET polarity {d.polarity} "
+                     f"({d.polarity_source})")
+        if self.card.model.is_reversed:
+            lines.append(f"    model used with terminals swapped ({self.card.model.name})")
         lines += ["[[Fit Statistics]]",
                   f"    # fitting method   = least_squares (trf), {self.settings.get('loss')}"
                   " loss",
@@ -182,6 +132,11 @@ class FitResult:
                   f"    time               = {self.elapsed_s:.2f} s"]
         for k, val in self.metrics.items():
             lines.append(f"    {k:<18} = {val if val is None else f'{val:.4g}'}")
+        lines.append(f"    AIC / BIC          = {self.aic:.6g} / {self.bic:.6g}")
+        if self.verdict:
+            lines.append(f"    quality            = {self.verdict['quality']}")
+            for why in self.verdict.get("reasons", []):
+                lines.append(f"      - {why}")
         lines.append("[[Variables]]")
         for p in self.params.values():
             lines.append(p.line())
@@ -207,213 +162,19 @@ class FitResult:
         return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------------------
-def thin_samples(v, max_points=None) -> np.ndarray:
-    """Indices of at most ~``max_points`` samples: every turning point of ``v`` (so the
-    piecewise-linear source is unchanged for sweeps) plus evenly spaced others."""
-    n = len(v)
-    if not max_points or n <= max_points:
-        return np.arange(n)
-    d = np.sign(np.diff(v))
-    turns = np.flatnonzero(d[1:] != d[:-1]) + 1
-    step = max(1, int(math.ceil(n / max_points)))
-    idx = np.union1d(np.union1d(np.arange(0, n, step), turns), [0, n - 1])
-    return idx.astype(int)
-
-
-class _Problem:
-    def __init__(self, card: Card, data: FitData, names, r_series_ohm, rtol, workers,
-                 x0=None, progress=None, max_points=None):
-        from ..sim import Waveform
-        self.card = card
-        self.model = card.model
-        self.data = data
-        self.names = list(names)
-        self.r_series_ohm = r_series_ohm
-        self.rtol = rtol
-        self.workers = workers
-        self.x0 = x0
-        self.progress = progress
-        self.keep = thin_samples(data.v_v, max_points)
-        self.wave = Waveform.pwl(data.t_s[self.keep], data.v_v[self.keep])
-        f = max(data.floor_a, 1e-18)
-        self.f2 = f * f
-        self.y = 0.5 * np.log10(data.i_a[self.keep] ** 2 + self.f2)
-        self.lo, self.hi, self.scale, self.islog = [], [], [], []
-        for k in self.names:
-            p = self.model.params[k]
-            lo, hi = p.bounds
-            b = card.meta.get(k, {}).get("bounds")
-            if b:
-                lo, hi = max(lo, float(b[0])), min(hi, float(b[1]))
-            v0 = card.values[k]
-            islog = bool(p.log) and lo > 0
-            self.islog.append(islog)
-            self.scale.append(1.0 if islog else (abs(v0) if v0 != 0 else (hi - lo)))
-            self.lo.append(lo)
-            self.hi.append(hi)
-        self.nfev = 0
-        self._rmemo, self._jmemo = {}, {}     # simulations already run, by parameters
-
-    # parameter transforms --------------------------------------------------------
-    def to_u(self, vals):
-        return np.array([math.log10(v) if lg else v / s
-                         for v, lg, s in zip(vals, self.islog, self.scale)])
-
-    def to_p(self, u):
-        return np.array([10 ** x if lg else x * s for x, lg, s in zip(u, self.islog, self.scale)])
-
-    def u_bounds(self):
-        return self.to_u(self.lo), self.to_u(self.hi)
-
-    def dp_du(self, u):
-        p = self.to_p(u)
-        return np.array([pp * LN10 if lg else s for pp, lg, s in zip(p, self.islog, self.scale)])
-
-    # model ---------------------------------------------------------------------
-    def current(self, u):
-        from ..sim import simulate
-        p = self.to_p(u)
-        vals = {k: float(np.clip(x, lo, hi)) for k, x, lo, hi in
-                zip(self.names, p, self.lo, self.hi)}
-        # values are clipped to the bounds above, so a shallow copy of the card will do
-        # (Card.with_values deep-copies the model's sympy expressions on every call)
-        card = dataclasses.replace(self.card, values={**self.card.values, **vals})
-        res = simulate(card, self.wave, x0=self.x0, r_series_ohm=self.r_series_ohm,
-                       compliance_a=self.data.compliance_a, rtol=self.rtol)
-        self.nfev += 1
-        return res.i, res
-
-    def resid(self, u):
-        key = np.asarray(u, float).tobytes()
-        if key in self._rmemo:
-            return self._rmemo[key].copy()
-        try:
-            i, _ = self.current(u)
-            r = 0.5 * np.log10(i ** 2 + self.f2) - self.y
-        except ConvergenceError:
-            r = np.full(self.y.size, 10.0)
-        if len(self._rmemo) > 8:
-            self._rmemo.pop(next(iter(self._rmemo)))
-        self._rmemo[key] = r
-        return r.copy()
-
-    def jac(self, u, r0=None, h=2e-3):
-        key = np.asarray(u, float).tobytes()
-        if key in self._jmemo:
-            return self._jmemo[key].copy()
-        J = self._jac(u, r0, h)
-        self._jmemo.clear()
-        self._jmemo[key] = J
-        return J.copy()
-
-    def _jac(self, u, r0=None, h=2e-3):
-        if r0 is None:
-            r0 = self.resid(u)
-        lo, hi = self.u_bounds()
-
-        def col(j):
-            du = h * max(1.0, abs(u[j])) if not self.islog[j] else h
-            up = u.copy()
-            if up[j] + du > hi[j]:
-                du = -du
-            up[j] += du
-            return (self.resid(up) - r0) / du
-
-        if self.workers > 1:
-            with ThreadPoolExecutor(self.workers) as ex:
-                cols = list(ex.map(col, range(len(u))))
-        else:
-            cols = [col(j) for j in range(len(u))]
-        return np.column_stack(cols)
-
-
-def _one_blas_thread():
-    """Limit BLAS to one thread: the small SVDs of the optimiser are ~40x slower when
-    BLAS threads compete with the simulation threads on a few cores."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1)
-
-
-def fit_parameters(card: Card, explicit=None) -> list:
-    """Default parameters to fit: the card's ``vary`` ones (not instance parameters)."""
-    if explicit:
-        bad = [k for k in explicit if k not in card.model.params]
-        if bad:
-            raise MemliError(f"--params: {bad} not parameters of {card.model.name}."
-                             + card.model.suggest(bad[0]))
-        return list(explicit)
-    out = []
-    for k, p in card.model.params.items():
-        vary = card.meta.get(k, {}).get("vary", not p.instance)
-        if vary and not p.instance:
-            out.append(k)
-    return out
-
-
-def _covariance(J, r, n_free, active, names):
-    """(cov_u or None, reasons per parameter) from the Jacobian at the solution."""
-    m, n = J.shape
-    why = [None] * n
-    for j in range(n):
-        if active[j] != 0:
-            why[j] = "at boundary"
-    dof = max(m - n_free, 1)
-    s2 = float(r @ r) / dof
-    free = [j for j in range(n) if why[j] is None]
-    cov = np.full((n, n), np.nan)
-    if not free:
-        return cov, why, s2
-    Jf = J[:, free]
-    U, S, Vt = np.linalg.svd(Jf, full_matrices=False)
-    tol = S.max() * max(m, n) * 1e-10 if S.size else 0
-    if S.size and S.min() <= tol:
-        # the null-space direction names the unconstrained parameters
-        for k in np.flatnonzero(S <= tol):
-            for jj in np.flatnonzero(np.abs(Vt[k]) > 0.3):
-                why[free[jj]] = "singular (the data do not constrain it)"
-        keep = [free[jj] for jj in range(len(free)) if why[free[jj]] is None]
-        if not keep:
-            return cov, why, s2
-        return _sub_cov(J, r, keep, n, why, s2)
-    Sinv2 = 1.0 / S ** 2
-    c = (Vt.T * Sinv2) @ Vt * s2
-    for a, ja in enumerate(free):
-        for b, jb in enumerate(free):
-            cov[ja, jb] = c[a, b]
-    return cov, why, s2
-
-
-def _sub_cov(J, r, keep, n, why, s2):
-    cov = np.full((n, n), np.nan)
-    Jk = J[:, keep]
-    try:
-        c = np.linalg.inv(Jk.T @ Jk) * s2
-    except np.linalg.LinAlgError:
-        for j in keep:
-            why[j] = "singular (the data do not constrain it)"
-        return cov, why, s2
-    for a, ja in enumerate(keep):
-        for b, jb in enumerate(keep):
-            cov[ja, jb] = c[a, b]
-    return cov, why, s2
-
-
 def fit(data, *args, **kwargs) -> "FitResult":
-    with _one_blas_thread():
+    with one_blas_thread():
         return _fit(data, *args, **kwargs)
 
 
 def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = None,
         loss: str = "linear", rtol: float = 1e-6, max_nfev: int = 60, workers: int = 2,
         per_cycle: bool | list = False, max_cycles_per_cycle_fit: int | None = None,
-        progress=None, screen: float = 1e-4, polarity="negative_set", ftol: float = 1e-6,
+        progress=None, screen: float = 1e-4, polarity="auto", ftol: float = 1e-6,
         xtol: float = 1e-6, max_points: int | None = 200000, bootstrap: int = 0,
         seed: int = 0, refresh_jac: int = 3,
-        read_voltage_v: float = 0.1, sweep_rate_v_per_s: float = 1.0) -> FitResult:
+        read_voltage_v: float = 0.1, sweep_rate_v_per_s: float = 1.0,
+        start: str = "data") -> FitResult:
     """Fit a memli model to I-V data (global fit over all cycles; optional per-cycle fits).
 
     Parameters
@@ -425,7 +186,8 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
     card : Card or str, optional
         Start card (default: the model's default card, else its defaults).
     params : list of str, optional
-        Parameters to fit (default: the card's ``vary`` parameters).  Parameters with
+        Parameters to fit (default: the card's ``vary`` parameters and the model's role
+        parameters: switching thresholds and resistances).  Parameters with
         no effect on the data at the start (|dr/du| below ``screen`` times the largest)
         are held fixed and reported so.
     r_series_ohm : float, optional
@@ -459,6 +221,13 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         uncertainties always use a fresh Jacobian at the solution.
     seed : int
         Random seed of the bootstrap.
+    polarity : {'auto', 'negative_set', 'positive_set'}
+        Side that SETs the device (``auto``: detected from the data).  A model whose own
+        convention is the other side is used with its terminals swapped.
+    start : {'data', 'card'}
+        ``data``: role parameters start from the extracted V_set, V_reset, R_LRS, R_HRS
+        and a one-pass scan of every free parameter precedes the least-squares fit
+        (:mod:`memli.fit.start`); ``card``: from the card's values as they are.
 
     Returns
     -------
@@ -467,27 +236,65 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
     from scipy.optimize import least_squares
     from ..data.loaders import IVData
     t_start = time.perf_counter()
-    fd = FitData.from_ivdata(data, polarity, sweep_rate_v_per_s) if isinstance(data, IVData) \
-        else data
+    if polarity not in ("auto", *POLARITIES):
+        raise DataError(f"polarity {polarity!r}: expected auto, negative_set or positive_set")
+    if isinstance(data, IVData):
+        fd = FitData.from_ivdata(data, polarity, sweep_rate_v_per_s)
+    else:
+        fd = data
+    if polarity != "auto" and fd.polarity != polarity:
+        fd = fd.with_polarity(polarity, "given")
     if fd.cycle.size < 3:
         raise DataError("fit: fewer than 3 samples")
-    start = _start_card(model, card)
-    names = fit_parameters(start, params)
+    if start not in ("data", "card"):
+        raise MemliError(f"start {start!r}: expected 'data' or 'card'")
+    base = _start_card(model, card)
+    start_card = oriented(base, fd.polarity)
+    summ = data_summary(fd, read_voltage_v)
+    info = {"polarity": fd.polarity, "model_used": start_card.model.name,
+            "data": {k: summ.get(k) for k in ("v_set", "v_reset", "r_lrs", "r_hrs")},
+            "from_data": {}}
+    names = fit_parameters(start_card, params, roles=start == "data")
+    if start == "data":
+        # only parameters that are fitted move from the card's values
+        vals = {k: v for k, v in role_values(start_card, summ).items() if k in names}
+        if vals:
+            start_card = start_card.with_values(**vals)
+        info["from_data"] = vals
     if not names:
-        raise MemliError(f"fit: no parameter of {start.name} is marked vary; pass params=[...] "
-                         "(CLI: --params a,b)")
+        raise MemliError(f"fit: no parameter of {start_card.name} is marked vary; pass "
+                         "params=[...] (CLI: --params a,b)")
     rs = (10.0 if fd.compliance_a else 0.0) if r_series_ohm is None else float(r_series_ohm)
-    prob = _Problem(start, fd, names, rs, rtol, workers, progress=progress,
-                    max_points=max_points)
-    u0 = prob.to_u([start.values[k] for k in names])
+    prob = Problem(start_card, fd, names, rs, rtol, workers, progress=progress,
+                   max_points=max_points)
+    if start == "data":
+        def sim(c):
+            p = Problem(c, fd, names, rs, rtol, 1, max_points=max_points)
+            i, _ = p.current(p.to_u([c.values[k] for k in names]), every_sample=True)
+            r = 0.5 * np.log10(i ** 2 + p.f2) - 0.5 * np.log10(fd.i_a ** 2 + p.f2)
+            return i, float(r @ r)
+        scale = {k: v for k, v in calibrate_scale(start_card, fd, summ, sim).items()
+                 if k in names}
+        if scale:
+            start_card = start_card.with_values(**scale)
+            info["from_data"].update(scale)
+            prob = Problem(start_card, fd, names, rs, rtol, workers, progress=progress,
+                           max_points=max_points)
+        u_s, _ = scan(prob, prob.to_u([start_card.values[k] for k in names]),
+                      progress=progress)
+        scanned = dict(zip(names, prob.to_p(u_s)))
+        info["scanned"] = {k: float(v) for k, v in scanned.items()
+                           if not math.isclose(v, start_card.values[k], rel_tol=1e-9)}
+        nfev0 = prob.nfev
+        start_card = dataclasses.replace(start_card, values={**start_card.values, **{
+            k: float(v) for k, v in scanned.items()}})
+        prob = Problem(start_card, fd, names, rs, rtol, workers, progress=progress,
+                       max_points=max_points)
+        prob.nfev = nfev0
+    init_card = start_card
+    u0 = prob.inside(prob.to_u([start_card.values[k] for k in names]))
     lo, hi = prob.u_bounds()
-    # strictly inside the bounds (trf requires it), before any simulation so that the
-    # screening simulations are reused as the optimiser's first Jacobian
-    u0 = np.clip(u0, lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
-    try:
-        r0 = prob.resid(u0)
-    except MemliError:
-        raise
+    r0 = prob.resid(u0)
     J0 = prob.jac(u0, r0)
     norms = np.linalg.norm(J0, axis=0)
     fixed_noeffect = [k for k, nn in zip(names, norms) if not nn > screen * max(norms.max(), 1e-30)]
@@ -497,18 +304,15 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
             raise MemliError(f"fit: none of {names} changes the simulated current of these data;"
                              " choose other parameters (--params)")
         nfev0 = prob.nfev
-        prob = _Problem(start, fd, keep, rs, rtol, workers, progress=progress,
-                        max_points=max_points)
+        prob = Problem(start_card, fd, keep, rs, rtol, workers, progress=progress,
+                       max_points=max_points)
         prob.nfev = nfev0
         lo, hi = prob.u_bounds()
-        u0 = np.clip(prob.to_u([start.values[k] for k in keep]), lo + 1e-9 * (hi - lo),
-                     hi - 1e-9 * (hi - lo))
+        u0 = prob.inside(prob.to_u([start_card.values[k] for k in keep]))
         # the same simulations serve the reduced problem at the start point
         prob._rmemo[u0.tobytes()] = r0
         prob._jmemo[u0.tobytes()] = J0[:, [names.index(k) for k in keep]]
-    # keep the start strictly inside the bounds (trf requires it)
     it = {"n": 0}
-
     last = {"u": None, "J": None, "r": None, "age": 0}
 
     def jac(u):
@@ -549,28 +353,32 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         for b in range(len(u)):
             if np.isfinite(cov_u[a, b]) and cov_u[a, a] > 0 and cov_u[b, b] > 0:
                 corr[a, b] = cov_u[a, b] / math.sqrt(cov_u[a, a] * cov_u[b, b])
-    for k, p in start.model.params.items():
+    first = base.values if start == "data" else init_card.values
+    for k, p in init_card.model.params.items():
         if k in prob.names:
             j = prob.names.index(k)
             se = math.sqrt(cov_u[j, j]) * abs(dp[j]) if np.isfinite(cov_u[j, j]) and \
                 cov_u[j, j] >= 0 else None
-            out[k] = ParamResult(k, float(pvals[j]), start.values[k], p.unit, True, se, why[j],
+            out[k] = ParamResult(k, float(pvals[j]), first[k], p.unit, True, se, why[j],
                                  (prob.lo[j], prob.hi[j]))
         elif k in fixed_noeffect:
-            out[k] = ParamResult(k, start.values[k], start.values[k], p.unit, True, None,
+            out[k] = ParamResult(k, init_card.values[k], first[k], p.unit, True, None,
                                  "singular (no effect on these data; held at init)")
         else:
-            out[k] = ParamResult(k, start.values[k], start.values[k], p.unit, False)
+            out[k] = ParamResult(k, init_card.values[k], first[k], p.unit, False)
     new_vals = {k: pr.value for k, pr in out.items()}
-    full = _Problem(start, fd, prob.names, rs, rtol, 1)     # every sample, for the outputs
-    i_fit, res = full.current(u)
-    fitted = _fitted_card(start, new_vals, out, fd)
+    i_fit, res = prob.current(u, every_sample=True)     # every sample, for the outputs
+    fitted = fitted_card(init_card, new_vals, out, fd)
+    fitted.name = f"{base.name}_fit"
     m = int(np.count_nonzero(np.isfinite(r)))    # residuals used by the optimiser
-    result = FitResult(fitted, start, out, prob.names, corr, i_fit, fd, m, float(r @ r), s2,
+    result = FitResult(fitted, base, out, prob.names, corr, i_fit, fd, m, float(r @ r), s2,
                        prob.nfev, bool(sol.success), str(sol.message),
                        0.0, settings={"loss": loss, "r_series_ohm": rs, "rtol": rtol,
-                                      "residual_lag1_autocorrelation": rho})
-    result.metrics = goodness(fd, i_fit, polarity, read_voltage_v)
+                                      "residual_lag1_autocorrelation": rho, "start": start},
+                       start_info=info)
+    result.metrics = goodness(fd, i_fit, fd.polarity, read_voltage_v)
+    from .verdict import judge
+    result.verdict = judge(result, read_voltage_v)
     if bootstrap:
         sds = _bootstrap(prob, u, lo, hi, int(bootstrap), seed, progress)
         for k, sd in zip(prob.names, sds):
@@ -585,42 +393,6 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
     return result
 
 
-def _bootstrap(prob: _Problem, u, lo, hi, n: int, seed: int = 0, progress=None):
-    """Block-bootstrap standard errors (in parameter units) of the fitted parameters.
-
-    Blocks are whole cycles (contiguous runs of ~5 % of the samples when there are
-    fewer than 5 cycles), drawn with replacement; each draw reweights the residuals by
-    how often its block was drawn, and the fit restarts from the solution (5 Jacobians
-    at most).  Resampling blocks keeps the serial correlation within a sweep.
-    """
-    from scipy.optimize import least_squares
-    rng = np.random.default_rng(seed)
-    cyc = prob.data.cycle[prob.keep]
-    ids = np.unique(cyc[cyc >= 0])
-    if ids.size >= 5:
-        block = np.searchsorted(ids, np.where(cyc >= 0, cyc, ids[0]))
-    else:
-        nb = 20
-        block = (np.arange(cyc.size) * nb) // max(cyc.size, 1)
-    nblk = int(block.max()) + 1
-    draws = []
-    for b in range(n):
-        w = np.bincount(rng.integers(0, nblk, nblk), minlength=nblk)[block].astype(float)
-        sw = np.sqrt(w)
-        try:
-            sol = least_squares(lambda x: sw * prob.resid(x), u, bounds=(lo, hi),
-                                jac=lambda x: sw[:, None] * prob.jac(x), method="trf",
-                                x_scale="jac", max_nfev=5, ftol=1e-6, xtol=1e-6)
-            draws.append(prob.to_p(sol.x))
-        except MemliError:
-            pass
-        if progress:
-            progress("bootstrap", b + 1, n)
-    if len(draws) < 2:
-        return [None] * len(u)
-    return [float(x) for x in np.std(np.array(draws), axis=0, ddof=1)]
-
-
 fit.__doc__ = _fit.__doc__
 
 
@@ -629,7 +401,7 @@ def _start_card(model, card) -> Card:
     from ..models.base import get_model
     if card is not None:
         c = load_card(card)
-        if model and c.model.name != model:
+        if model and c.model.base_name != model and c.model.name != model:
             raise MemliError(f"--card {c.name} is for model {c.model.name!r}, not {model!r}")
         return c
     if model is None:
@@ -640,140 +412,10 @@ def _start_card(model, card) -> Card:
     return default_card(mdl)
 
 
-def goodness(fd: FitData, i_fit, polarity="negative_set", read_voltage_v=0.1) -> dict:
-    """Median |log10 I_meas - log10 I_fit| above the floor; V_set / V_reset RMSE, V."""
-    from ..data.analysis import cycle_table
-    above = np.abs(fd.i_a) > 3 * fd.floor_a
-    if fd.compliance_a:
-        above &= np.abs(fd.i_a) < 0.99 * fd.compliance_a
-    err = np.abs(np.log10(np.maximum(np.abs(fd.i_a[above]), 1e-300))
-                 - np.log10(np.maximum(np.abs(i_fit[above]), 1e-300)))
-    med = float(np.median(err)) if err.size else None
-    kw = dict(read_voltage_v=read_voltage_v, polarity=polarity, floor_a=fd.floor_a)
-    tm = cycle_table(fd.v_v, fd.i_a, fd.cycle, **kw)
-    tf = cycle_table(fd.v_v, i_fit, fd.cycle, **kw)
-
-    def rmse(key):
-        d = [a[key] - b[key] for a, b in zip(tm, tf) if a[key] is not None and b[key] is not None]
-        return float(np.sqrt(np.mean(np.square(d)))) if d else None
-    return {"median_abs_log10_error": med, "v_set_rmse": rmse("v_set"),
-            "v_reset_rmse": rmse("v_reset")}
-
-
-def _fitted_card(start: Card, vals, out, fd: FitData) -> Card:
-    import memli
-    c = start.with_values(name=f"{start.name}_fit", **vals)
-    today = _dt.date.today().isoformat()
-    data_ref = [{"path": f["path"], "sha256": f["sha256"]} for f in fd.files]
-    for k, pr in out.items():
-        if pr.vary and pr.stderr is not None or (pr.vary and pr.why_no_stderr):
-            meta = dict(c.meta.get(k, {}))
-            prov = {"kind": "fit", "data": data_ref, "date": today,
-                    "memli_version": getattr(memli, "__version__", "?"),
-                    "stderr": pr.stderr, "init": pr.init}
-            if pr.stderr is None:
-                prov["note"] = f"error not estimated: {pr.why_no_stderr}"
-            meta["provenance"] = prov
-            c.meta[k] = meta
-    c.generated = bool(fd.generated or start.generated)
-    c.description = (f"Fitted by memli fit to {', '.join(Path_(f['path']) for f in fd.files)}"
-                     f"{' (GENERATED data)' if fd.generated else ''}; start card {start.name}.")
-    c.extra = dict(c.extra)
-    c.extra["fit"] = {"data": data_ref, "date": today, "start_card": start.name,
-                      "memli_version": getattr(memli, "__version__", "?")}
-    return c
-
-
-def Path_(p):
-    from pathlib import Path
-    return Path(p).name
-
-
-# ---------------------------------------------------------------------------------------
-def fit_per_cycle(result: FitResult, sim_res, names=None, max_cycles=None, progress=None,
-                  max_nfev: int = 20, workers: int = 2) -> dict:
-    """Fit each cycle separately (from the global fit's state at its start).
-
-    Returns ``{"names", "values" (n_cycles_ok, n), "n_ok", "n_cycles", "variability"}``
-    where ``variability`` is a card block: per parameter ``dist`` (lognormal for log
-    parameters, sd of ln; normal otherwise, sd in the parameter's unit) and ``corr``
-    (names, matrix) when two or more parameters vary.
-    """
-    from scipy.optimize import least_squares
-    card = result.card
-    fd = result.data
-    if names is None:
-        # cycle-to-cycle entries only: "scope": "device" spreads (e.g. the fresh-contact
-        # threshold) do not vary from cycle to cycle and cannot be fitted per cycle
-        names = [k for k, spec in card.variability.items()
-                 if k != "corr" and spec.get("scope", "cycle") == "cycle"] or []
-        names = [k for k in names if k in card.model.params]
-        if not names:
-            sens = [k for k in result.names if result.params[k].stderr]
-            names = sens[:2]
-    if not names:
-        raise MemliError("per-cycle fit: no parameters to vary (give per_cycle=[...])")
-    cycles = [int(c) for c in np.unique(fd.cycle[fd.cycle >= 0])]
-    if max_cycles:
-        cycles = cycles[:max_cycles]
-    def one(c):
-        idx = np.flatnonzero(fd.cycle == c)
-        sl = slice(idx[0], idx[-1] + 1)
-        sub = FitData(fd.t_s[sl], fd.v_v[sl], fd.i_a[sl], fd.cycle[sl], fd.floor_a,
-                      fd.compliance_a)
-        prob = _Problem(card, sub, names, result.settings["r_series_ohm"],
-                        result.settings["rtol"], 1, x0=sim_res.x[:, idx[0]])
-        lo, hi = prob.u_bounds()
-        span = hi - lo
-        u0 = np.clip(prob.to_u([card.values[k] for k in names]), lo + 1e-9 * span,
-                     hi - 1e-9 * span)
-        try:
-            sol = least_squares(prob.resid, u0, jac=lambda u: prob.jac(u), bounds=(lo, hi),
-                                method="trf", x_scale="jac", max_nfev=max_nfev, ftol=1e-6,
-                                xtol=1e-6)
-        except MemliError:
-            return c, None
-        if sol.active_mask.any():          # at a bound: not a usable sample
-            return c, None
-        return c, prob.to_p(sol.x)
-
-    vals, ok = [], []
-    # cycles are independent: run them on ``workers`` threads (the simulator releases
-    # the GIL)
-    with ThreadPoolExecutor(max(1, workers)) as ex:
-        for n, (c, val) in enumerate(ex.map(one, cycles)):
-            if val is not None:
-                vals.append(val)
-                ok.append(c)
-            if progress:
-                progress("per-cycle fits", n + 1, len(cycles))
-    vals = np.array(vals).reshape(len(ok), len(names))
-    # drop outlying cycles (badly constrained or failed fits, e.g. the pristine first
-    # cycle): beyond 5 scaled MADs of the median in any parameter (log for log params)
-    zz = np.array([[math.log(x) if card.model.params[k].log and x > 0 else x
-                    for x, k in zip(row, names)] for row in vals]).reshape(vals.shape)
-    n_out = 0
-    if len(ok) >= 5:
-        med = np.median(zz, axis=0)
-        mad = 1.4826 * np.median(np.abs(zz - med), axis=0)
-        good = np.all(np.abs(zz - med) <= 5 * np.maximum(mad, 1e-300), axis=1)
-        n_out = int((~good).sum())
-        vals, ok = vals[good], [c for c, g in zip(ok, good) if g]
-    var = {}
-    if len(ok) >= 3:
-        z = np.empty_like(vals)
-        for j, k in enumerate(names):
-            if card.model.params[k].log and np.all(vals[:, j] > 0):
-                z[:, j] = np.log(vals[:, j])
-                var[k] = {"dist": "lognormal", "sd": float(np.std(z[:, j], ddof=1))}
-            else:
-                z[:, j] = vals[:, j]
-                var[k] = {"dist": "normal", "sd": float(np.std(z[:, j], ddof=1))}
-            var[k]["provenance"] = "fit: per-cycle"
-        if len(names) >= 2:
-            cm = np.corrcoef(z.T)
-            cm = np.where(np.isfinite(cm), cm, 0.0)
-            np.fill_diagonal(cm, 1.0)
-            var["corr"] = {"names": list(names), "matrix": cm.round(6).tolist()}
-    return {"names": list(names), "values": vals, "cycles": ok, "n_ok": len(ok),
-            "n_cycles": len(cycles), "n_outliers": n_out, "variability": var}
+def goodness(fd: FitData, i_fit, polarity=None, read_voltage_v=0.1) -> dict:
+    """Median |log10 I_meas - log10 I_fit| above the floor and below the compliance of
+    each polarity; V_set / V_reset RMSE, V (cycles where both switch)."""
+    from .verdict import per_cycle_errors
+    pc = per_cycle_errors(fd, i_fit, polarity or fd.polarity, read_voltage_v)
+    return {"median_abs_log10_error": pc["median_abs_log10_error"],
+            "v_set_rmse": pc["v_set_rmse"], "v_reset_rmse": pc["v_reset_rmse"]}
