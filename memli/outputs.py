@@ -20,6 +20,7 @@ Two rules every command follows (docs/security.md):
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -147,6 +148,22 @@ class OutputSet:
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
 
+    def begin(self, files=None):
+        """Start staging without a with-block; returns ``files`` (paths inside the
+        destination folder) mapped into the staging folder.  Call :meth:`commit` after
+        the last write; an uncommitted stage is removed when the process exits."""
+        self.__enter__()
+        _PENDING.add(self.stage)
+        if files is None:
+            return None
+        return [self.path(Path(f).relative_to(self.folder).as_posix()) for f in files]
+
+    def commit(self) -> None:
+        """Publish the staged files (see :meth:`begin`)."""
+        stage = self.stage
+        self.__exit__(None, None, None)
+        _PENDING.discard(stage)
+
     def __enter__(self) -> "OutputSet":
         parent = self.folder.resolve().parent
         parent.mkdir(parents=True, exist_ok=True)
@@ -204,6 +221,15 @@ class OutputSet:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage / rel, target)
         os.replace(stage / MANIFEST, m)
+
+
+_PENDING: set = set()
+
+
+@atexit.register
+def _remove_pending() -> None:
+    for p in list(_PENDING):
+        shutil.rmtree(p, ignore_errors=True)
 
 
 def _umask() -> int:

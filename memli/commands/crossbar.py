@@ -16,11 +16,21 @@ xbar_app = typer.Typer(no_args_is_help=True, help=(
     "--out I.npy --json"))
 
 
-def _check_out(paths, force):
-    from ..errors import MemliError
-    for p in paths:
-        if Path(p).exists() and not force:
-            raise MemliError(f"{p}: exists; pass --force to overwrite")
+def _inputs(*refs):
+    """Paths among the command's inputs (a card may be a bundled name, not a file)."""
+    return [Path(r) for r in refs if r is not None and Path(str(r)).is_file()]
+
+
+def _check_out(paths, force, inputs=()):
+    """Single-file outputs: never an input, existing ones only with --force."""
+    from ..outputs import guard
+    guard(paths, inputs, force)
+
+
+def _output_set(out, files, force, inputs=()):
+    """Folder outputs, staged and published together (memli.outputs.OutputSet)."""
+    from ..outputs import OutputSet
+    return OutputSet(out, [Path(f).name for f in files], force, inputs=inputs)
 
 
 def _save_npy(path: Path, a):
@@ -137,7 +147,7 @@ def dc_cmd(
     from ..errors import DataError
     if not (math.isfinite(rtol) and rtol > 0):
         raise DataError(f"--rtol {rtol}: expected a finite number > 0 (e.g. 1e-13)")
-    _check_out([out], force)
+    _check_out([out], force, _inputs(conductance, vin))
     g = check_conductance(_load_npy(conductance, "(n, m) conductances in S"),
                           f"{conductance}")
     v = _load_npy(vin, "(n,) voltages in V")
@@ -197,7 +207,7 @@ def read_cmd(
     size_list = _parse_sizes(sizes)
     if size_list:
         files.append(out / "error_vs_size.png")
-    _check_out(files, force)
+    outs = _output_set(out, files, force, _inputs(card))
     wires = Wires(r_wl, r_bl, r_source, r_sense)
 
     def one(nn, mm):
@@ -210,7 +220,7 @@ def read_cmd(
     errs = []
     for s in size_list:
         errs.append(float(np.max(np.abs(one(s, s)[1].rel_error))))
-    out.mkdir(parents=True, exist_ok=True)
+    files = outs.begin(files)
     _save_npy(files[0], rr.i_out_a)
     heatmap(rr.ir_drop_v * 1e3, files[2], f"IR drop, {card} {n} x {m}, r_wl={r_wl:g} ohm, "
             f"r_bl={r_bl:g} ohm", "voltage lost by the cell [mV]", cmap="magma")
@@ -225,6 +235,7 @@ def read_cmd(
                "sizes": size_list, "max_rel_error_vs_size": errs, "generated": True}
     clean = json.loads(json.dumps(summary, default=lambda o: o.tolist()))
     write_text_atomic(files[1], json.dumps(clean, indent=2) + "\n")
+    outs.commit()
     if json_:
         emit_json(clean)
     else:
@@ -274,7 +285,7 @@ def write_cmd(
     from ..cli import emit_json
     from ..errors import DataError
     files = [out / "summary.json", out / "disturb.png", out / "trace.png", out / "states.npy"]
-    _check_out(files, force)
+    outs = _output_set(out, files, force, _inputs(card))
     xb = Crossbar.from_card(card, n, m, wires=Wires(r_wl, r_bl, r_source, r_sense), rng=seed)
     if xb.model.n_states == 0:
         raise DataError(f"{card}: model {xb.model.name} has no states to write")
@@ -296,7 +307,7 @@ def write_cmd(
     sel = np.zeros((n, m), bool)
     for r, c in cells:
         sel[r, c] = True
-    out.mkdir(parents=True, exist_ok=True)
+    files = outs.begin(files)
     heatmap(d, files[1], f"largest state change, {scheme} write of {len(cells)} cell(s), "
             f"{v_write:g} V x {count} x {width:g} s", "max |dx| over states")
     write_traces(res.t_s, res.x_cells[:, 0, :], res.i_cells_a, [f"cell {c}" for c in cells],
@@ -310,6 +321,7 @@ def write_cmd(
                "steps": res.steps, "rejected_steps": res.rejected, "program_s": dt,
                "generated": True}
     write_text_atomic(files[0], json.dumps(summary, indent=2) + "\n")
+    outs.commit()
     if json_:
         emit_json(summary)
     else:
@@ -340,7 +352,7 @@ def netlist_cmd(
     from ..circuits.crossbar import Crossbar
     from ..circuits.netlist import crossbar_netlist
     from ..circuits.network import Wires
-    _check_out([out], force)
+    _check_out([out], force, _inputs(card))
     xb = Crossbar.from_card(card, n, m, wires=Wires(r_wl, r_bl, r_source, r_sense), rng=seed)
     write_text_atomic(out, crossbar_netlist(xb, vin, cell="subckt"))
     typer.echo(f"{n} x {m} crossbar of {card} -> {out}")
@@ -395,13 +407,13 @@ def tipfilm_cmd(
     if n_side < 1 or cycles < 1:
         raise DataError(f"--n-side {n_side}, --cycles {cycles}: expected >= 1")
     files = [out / "summary.json", out / "stable_fraction.png", out / "tipfilm.cir"]
-    _check_out(files, force)
+    outs = _output_set(out, files, force, _inputs(card))
     t0 = time.perf_counter()
     res = tf.sweep(pitches, grains, card=card, n_side=n_side, seed=seed, v_set_v=v_set,
                    v_reset_v=v_reset, width_s=width, cycles=cycles, min_on_off=min_on_off,
                    r_lead_ohm=r_lead, r_common_ohm=r_common)
     dt = time.perf_counter() - t0
-    out.mkdir(parents=True, exist_ok=True)
+    files = outs.begin(files)
     stable_fraction([p * 1e6 for p in pitches],
                     {f"grain {g * 1e6:g} um": res["fraction"][k] for k, g in enumerate(grains)},
                     files[1], f"{card}: {n_side}x{n_side} tips, {cycles} cycles "
@@ -417,6 +429,7 @@ def tipfilm_cmd(
                "min_on_off": min_on_off, "r_lead_ohm": r_lead, "r_common_ohm": r_common,
                "seed": seed, "run_s": dt, "generated": True}
     write_text_atomic(files[0], json.dumps(summary, indent=2) + "\n")
+    outs.commit()
     if json_:
         emit_json(summary)
     else:
@@ -465,7 +478,7 @@ def transient_cmd(
     from ..errors import DataError
     from ..cli import emit_json
     files = [out / "summary.json", out / "states.png", out / "errors.png", out / "states.npy"]
-    _check_out(files, force)
+    outs = _output_set(out, files, force, _inputs(card, pattern))
     if pattern == "checkerboard":
         mask = (np.add.outer(np.arange(n), np.arange(m)) % 2) == 0
     elif pattern == "diagonal":
@@ -491,7 +504,7 @@ def transient_cmd(
     x = xb.states[0]
     written = x > threshold
     wrong = written != mask
-    out.mkdir(parents=True, exist_ok=True)
+    files = outs.begin(files)
     heatmap(x, files[1], f"{card}: {xb.model.state_names[0]} after programming "
             f"'{pattern}' ({scheme}, {v_write:g} V)", xb.model.state_names[0])
     heatmap(wrong.astype(float), files[2], f"cells differing from the pattern: "
@@ -503,6 +516,7 @@ def transient_cmd(
                "disturbed": int((~mask & written).sum()), "pulses": len(pulses),
                "steps": res.steps, "program_s": dt, "generated": True}
     write_text_atomic(files[0], json.dumps(summary, indent=2) + "\n")
+    outs.commit()
     if json_:
         emit_json(summary)
     else:

@@ -103,3 +103,15 @@ def test_kill_during_run_leaves_old_set_and_next_run_cleans_up(tmp_path):
         _write(st, ["a.csv", "b.json"], "new")
     assert _set(out) == {"a.csv": "new:a.csv", "b.json": "new:b.json"}
     assert not [q for q in tmp_path.iterdir() if q.name.startswith(".")]
+
+
+def test_begin_commit_without_with_block(tmp_path):
+    out = tmp_path / "run"
+    st = OutputSet(out, ["a.csv", "b.json"])
+    files = st.begin([out / "a.csv", out / "b.json"])
+    assert all(f.parent == st.stage for f in files)
+    for f in files:
+        f.write_text("x")
+    assert not out.exists()
+    st.commit()
+    assert _set(out) == {"a.csv": "x", "b.json": "x"}
