@@ -27,11 +27,11 @@ from __future__ import annotations
 import math
 
 from ..errors import MemliError
+from . import constants as K
 
-#: Young's modulus of LLZO in a grain interior, Pa (Fig. 4 of [lu_yang])
-E_LLZO_GI_PA = 145e9
-#: Young's modulus of LLZO at a grain boundary, Pa (Fig. 4 of [lu_yang])
-E_LLZO_GB_PA = 120e9
+#: Young's modulus of LLZO in a grain interior and at a GB, Pa (Fig. 4 of [lu_yang])
+E_LLZO_GI_PA = K.E_LLZO_GI_PA
+E_LLZO_GB_PA = K.E_LLZO_GB_PA
 #: Poisson ratio of LLZO (Yu et al., Chem. Mater. 28, 197 (2016))
 NU_LLZO = 0.257
 #: Young's modulus of polycrystalline Pt, Pa (handbook value)
@@ -39,10 +39,10 @@ E_PT_PA = 168e9
 #: Poisson ratio of Pt (handbook value)
 NU_PT = 0.38
 #: the paper's contact case: force (N), tip radius (m), stated E* (Pa), stated area (m^2)
-PAPER_FORCE_N = 400e-9
-PAPER_TIP_RADIUS_M = 20e-9
-PAPER_E_STAR_PA = 60e9
-PAPER_AREA_M2 = 30e-18
+PAPER_FORCE_N = K.TIP_FORCE_N
+PAPER_TIP_RADIUS_M = K.TIP_RADIUS_M
+PAPER_E_STAR_PA = K.TIP_E_STAR_STATED_PA
+PAPER_AREA_M2 = K.TIP_AREA_M2
 
 
 def _positive(name: str, value: float, unit: str) -> float:

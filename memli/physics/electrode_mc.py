@@ -36,19 +36,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import MemliError
+from . import constants as K
 from .microstructure import Polycrystal
 from .trigger import TriggerModel, truncated_normal_min
 
 #: named working electrodes (area, m^2) from [lu_yang]
 ELECTRODES = {
-    "tip": 30e-18,
-    "w_probe_3um2": 3e-12,
-    "w_probe": 10e-12,
-    "w_probe_30um2": 30e-12,
+    "tip": K.TIP_AREA_M2,
+    "w_probe_3um2": K.W_PROBE_AREAS_M2[0],
+    "w_probe": K.W_PROBE_AREAS_M2[1],
+    "w_probe_30um2": K.W_PROBE_AREAS_M2[2],
     "square_10um": 1e-10,
-    "pad_200um": 4e-8,
-    "pad_500um": 2.5e-7,
-    "full_face": 1.12e-4,
+    "pad_200um": K.PAD_200UM_AREA_M2,
+    "pad_500um": K.PAD_500UM_AREA_M2,
+    "full_face": K.FULL_FACE_AREA_M2,
 }
 
 

@@ -12,15 +12,13 @@ import math
 from dataclasses import asdict, dataclass
 
 from ..errors import MemliError
+from . import constants as K
 
-#: electronic conductivity of lithium metal used by [lu_yang], S/m (1.1e5 S/cm)
-SIGMA_LI_SIEMENS_PER_M = 1.1e7
-#: LRS resistance of the bridged tip filament, ohm (Fig. 2d of [lu_yang])
-PAPER_R_LRS_OHM = 116.0
-#: pellet thickness = filament length, m (Methods of [lu_yang])
-PAPER_LENGTH_M = 300e-6
-#: the paper's stated filament "diameter", m
-PAPER_DIAMETER_STATED_M = 300e-9
+#: the paper's numbers, from :mod:`memli.physics.constants`
+SIGMA_LI_SIEMENS_PER_M = K.SIGMA_LI_SIEMENS_PER_M
+PAPER_R_LRS_OHM = K.R_LRS_OHM
+PAPER_LENGTH_M = K.PELLET_THICKNESS_M
+PAPER_DIAMETER_STATED_M = K.FILAMENT_DIAMETER_STATED_M
 
 
 @dataclass(frozen=True)

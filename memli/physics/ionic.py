@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import math
 
-#: LLZO ionic conductivity used by [lu_yang], S/m (5e-4 S/cm)
-SIGMA_ION_LLZO_SIEMENS_PER_M = 5e-2
-#: paper's stated ionic current at -10 V, A (2e-2 pA)
-PAPER_IONIC_CURRENT_A = 2e-14
-PAPER_BIAS_V = -10.0
+from . import constants as K
+
+#: the paper's numbers, from :mod:`memli.physics.constants`
+SIGMA_ION_LLZO_SIEMENS_PER_M = K.SIGMA_ION_LLZO_SIEMENS_PER_M
+PAPER_IONIC_CURRENT_A = K.IONIC_CURRENT_STATED_A
+PAPER_BIAS_V = K.BIAS_LIMIT_V
 
 MODELS = {
     "column": "1-D column: I = sigma*A*V/L; current confined under the contact, "
@@ -38,7 +39,7 @@ MODELS = {
 }
 
 
-def ionic_current_column_a(v_v: float, area_m2: float, length_m: float = 300e-6,
+def ionic_current_column_a(v_v: float, area_m2: float, length_m: float = K.PELLET_THICKNESS_M,
                            sigma_siemens_per_m: float = SIGMA_ION_LLZO_SIEMENS_PER_M) -> float:
     """1-D column current ``sigma A V / L`` in A (sign follows ``v_v``).
 
@@ -76,8 +77,8 @@ def ionic_current_spreading_a(v_v: float, area_m2: float,
     return v_v / spreading_resistance_ohm(area_m2, sigma_siemens_per_m)
 
 
-def ionic_estimates(v_v: float = PAPER_BIAS_V, area_m2: float = 30e-18,
-                    length_m: float = 300e-6,
+def ionic_estimates(v_v: float = PAPER_BIAS_V, area_m2: float = K.TIP_AREA_M2,
+                    length_m: float = K.PELLET_THICKNESS_M,
                     sigma_siemens_per_m: float = SIGMA_ION_LLZO_SIEMENS_PER_M) -> dict:
     """Both estimates beside the paper's number, with the assumption each one makes."""
     col = ionic_current_column_a(v_v, area_m2, length_m, sigma_siemens_per_m)

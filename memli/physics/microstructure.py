@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import MemliError
+from . import constants as K
 
-E_GI_PA = 145e9           # [lu_yang] Fig. 4, averaged over 5 line profiles
-E_GB_PA = 120e9           # [lu_yang] Fig. 4
-PHI_GB_OFFSET_V = -10e-3  # [lu_yang] Fig. 4j: surface potential ~10 mV lower at GBs
+E_GI_PA = K.E_LLZO_GI_PA             # [lu_yang] Fig. 4, averaged over 5 line profiles
+E_GB_PA = K.E_LLZO_GB_PA             # [lu_yang] Fig. 4
+PHI_GB_OFFSET_V = K.PHI_GB_OFFSET_V  # [lu_yang] Fig. 4j: surface potential ~10 mV lower
 
 _OFFSETS = np.array([(0, 0)] + [(i, j) for i in (-1, 0, 1) for j in (-1, 0, 1)
                                 if (i, j) != (0, 0)], dtype=float)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import constants as K
 from . import contact, filament, ionic
 from .electrode_mc import ELECTRODES, drops_brute, drops_stats, size_sweep, summarize
 from .microstructure import make_polycrystal, property_maps
@@ -88,13 +89,13 @@ def paper_numbers(summary: dict) -> list[dict]:
              "Fig. 3d",
              "sqrt(area) at which P(covers a GB) reaches 0.99 (derived from the "
              "microstructure)", scale=1e6),
-        _row("Young's modulus, grain interior (synthetic map)", 145e9,
+        _row("Young's modulus, grain interior (synthetic map)", K.E_LLZO_GI_PA,
              mp["modulus_interior_pa"], "GPa", "Fig. 4", "input of the map", scale=1e-9),
-        _row("Young's modulus, at GB (synthetic map)", 120e9, mp["modulus_gb_pa"], "GPa",
+        _row("Young's modulus, at GB (synthetic map)", K.E_LLZO_GB_PA, mp["modulus_gb_pa"], "GPa",
              "Fig. 4", "input of the map", scale=1e-9),
-        _row("surface potential at GB vs interior (synthetic map)", -10e-3,
+        _row("surface potential at GB vs interior (synthetic map)", K.PHI_GB_OFFSET_V,
              mp["potential_gb_v"], "mV", "Fig. 4j", "input of the map", scale=1e3),
-        _row("bias at which 116 ohm reaches the 1 mA compliance", None, 116.0 * 1e-3, "V",
+        _row("bias at which 116 ohm reaches the 1 mA compliance", None, K.R_LRS_OHM * K.COMPLIANCE_A, "V",
              "REFERENCE.md", "= the GB trigger bias", compare=False),
     ]
 

@@ -57,13 +57,14 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from ..errors import MemliError
+from . import constants as K
 from . import microstructure as ms
 
-FARADAY_C_PER_MOL = 96485.33212
+FARADAY_C_PER_MOL = K.FARADAY_C_PER_MOL
 #: molar volume of Li metal, m^3/mol (6.941 g/mol / 0.534 g/cm^3)
-V_M_LI_M3_PER_MOL = 6.941e-3 / 534.0
+V_M_LI_M3_PER_MOL = K.V_M_LI_M3_PER_MOL
 #: measurement limit of the paper's setup, V ([lu_yang], Methods)
-LIMIT_V = -10.0
+LIMIT_V = K.BIAS_LIMIT_V
 
 
 def _ndtr(x):
@@ -100,7 +101,7 @@ class TriggerModel:
 
     flaw_gb_m: float
     flaw_gi_m: float
-    zone_range_m: float = 100e-9
+    zone_range_m: float = K.GB_RISE_DISTANCE_M
     zone_width_m: float = 8e-9
     e_gi_pa: float = ms.E_GI_PA
     e_gb_pa: float = ms.E_GB_PA
@@ -117,7 +118,7 @@ class TriggerModel:
 
     # -- construction -----------------------------------------------------------------
     @classmethod
-    def calibrated(cls, v_gb_v: float = -0.12, v_gi_median_v: float = -12.0,
+    def calibrated(cls, v_gb_v: float = K.V_SET_GB_V, v_gi_median_v: float = -12.0,
                    **kw) -> "TriggerModel":
         """Fit the GB and interior flaw sizes so the median bias is ``v_gb_v`` on a GB
         (d = 0) and ``v_gi_median_v`` deep in a grain.
