@@ -158,7 +158,7 @@ class ModelBuilder:
 
     def build(self, current: sp.Expr, rates: Mapping[sp.Symbol, sp.Expr], passive: bool = True,
               default_card: str | None = None, roles: Mapping[str, object] | None = None,
-              set_polarity: str = "negative_set", switching: str = "threshold",
+              set_polarity: str | None = None, switching: str = "threshold",
               volatile: bool = False) -> "Model":
         """Check the equations and return the :class:`Model`.
 
@@ -166,7 +166,8 @@ class ModelBuilder:
         quantities (see :data:`ROLES`): ``{"v_set": "v_on_v", "r_lrs": "r_on_ohm"}``; a
         value may be a tuple of names.  ``set_polarity`` is the sign of the voltage that
         SETs the device in the model's own convention (``negative_set`` or
-        ``positive_set``); ``switching`` is ``threshold`` (abrupt, filament-like) or
+        ``positive_set``; None: not declared, the fitter never swaps its terminals);
+        ``switching`` is ``threshold`` (abrupt, filament-like) or
         ``smooth`` (gradual, no threshold: interface-type behaviour).  ``volatile``
         marks a model whose states relax at zero bias by design (e.g. thermally
         activated switching); every other model keeps its states at V = 0.
@@ -193,7 +194,7 @@ class ModelBuilder:
         if unused:
             raise ModelError(f"{self.name}: parameter(s) {unused} appear in no equation")
         roles = _check_roles(self.name, roles or {}, self._params)
-        if set_polarity not in ("negative_set", "positive_set"):
+        if set_polarity not in (None, "negative_set", "positive_set"):
             raise ModelError(f"{self.name}: set_polarity {set_polarity!r}; expected "
                              "'negative_set' or 'positive_set'")
         if switching not in ("threshold", "smooth"):
@@ -238,7 +239,7 @@ class Model:
     volatile: bool = False
 
     def __init__(self, name, doc, citations, params, states, current, rates, passive,
-                 default_card, roles=None, set_polarity="negative_set",
+                 default_card, roles=None, set_polarity=None,
                  switching="threshold"):
         self.name = name
         self.doc = doc
@@ -283,7 +284,8 @@ class Model:
                 self.citations, self.params, self.states,
                 -self.current.xreplace(flip), [r.xreplace(flip) for r in self.rates],
                 self.passive, None, self.roles,
-                "positive_set" if self.set_polarity == "negative_set" else "negative_set",
+                {"negative_set": "positive_set", "positive_set": "negative_set"}.get(
+                    self.set_polarity),
                 self.switching)
             self._reversed._reversed = self
             self._reversed.volatile = self.volatile

@@ -20,8 +20,8 @@ one weight to 1 and the others to 0 to select a window):
   raises x, x = 0 while it lowers x).  It is written here as a split of the current,
   i = i+ - i-, with i+ = i_eps softplus(i / i_eps) and i- = i_eps softplus(-i / i_eps):
   ``i F_B`` becomes ``i+ (1 - x^(2p)) - i- (1 - (1 - x)^(2p))``, identical to
-  Biolek's window for |i| >> i_eps_a, smooth at i = 0 (where it leaves a drift of
-  at most ln(2) k i_eps_a, 7e-7 /s with the bundled cards' values).
+  Biolek's window for |i| >> i_eps_a, smooth at i = 0; a factor i^2 / (i^2 + i_eps^2)
+  removes the drift ln(2) k i_eps_a the split would leave at zero bias.
 * Prodromakis [prodromakis2011]:  F_P = j (1 - ((x - 1/2)^2 + 3/4)^p)
 
 Real powers of a base that may be negative or zero are written (z^2 + e)^p with
@@ -76,7 +76,10 @@ f_joglekar = 1 - _even_pow(2 * x - 1, p_window)
 f_prodromakis = j_prodromakis * (1 - ((x - 0.5) ** 2 + 0.75) ** p_window)
 i_plus = i_eps_a * softplus(i / i_eps_a)
 i_minus = i_eps_a * softplus(-i / i_eps_a)
-biolek_drive = i_plus * (1 - _even_pow(x, p_window)) - i_minus * (1 - _even_pow(1 - x, p_window))
+# i+ = i- = i_eps ln 2 at i = 0; the factor i^2 / (i^2 + i_eps^2) (1 for |i| >> i_eps)
+# removes that zero-bias drift so the state holds at V = 0
+biolek_drive = (i_plus * (1 - _even_pow(x, p_window))
+                - i_minus * (1 - _even_pow(1 - x, p_window))) * i ** 2 / (i ** 2 + i_eps_a ** 2)
 
 MODEL = b.build(
     current=i,

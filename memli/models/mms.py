@@ -21,6 +21,13 @@ The diode is written with the "- 1" terms (and limited exponentials), so that
 I(0, x) = 0 and I V >= 0; the paper's alpha_f e^(beta_f V) - alpha_r e^(-beta_r V)
 differs from it by the constant alpha_f - alpha_r, a zero-bias current that a
 passive device does not carry.  ``phi = 1`` (the default) is the plain MSS model.
+
+Volatile by design: at V = 0 both switching probabilities are nonzero
+(``logistic(-beta v_on)`` and ``logistic(-beta v_off)``), so the state relaxes with time
+constant ``tau_s`` towards ``P_on / (P_on + P_off)`` (0.5 for symmetric barriers).  That
+is the thermally activated retention loss the metastable-switch picture describes; the
+model is built with ``volatile=True`` and is the one model exempt from the zero-bias
+retention property (docs/models.md).
 """
 from ..models.base import ModelBuilder, V
 from .smooth import limexp, logistic
@@ -57,6 +64,7 @@ MODEL = b.build(
     rates={x: (p_on * (1 - x) - p_off * x) / tau_s},
     passive=True,
     default_card="mms_default",
+    volatile=True,
     roles={"v_set": "v_on_v", "v_reset": "v_off_v", "r_lrs": "r_on_ohm",
            "r_hrs": "r_off_ohm"},
     set_polarity="positive_set",

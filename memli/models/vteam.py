@@ -54,6 +54,9 @@ r_lin = r_on_ohm + (r_off_ohm - r_on_ohm) * x
 r_exp = r_on_ohm * (r_off_ohm / r_on_ohm) ** x
 r = (1 - w_exp_iv) * r_lin + w_exp_iv * r_exp
 
+# the softplus corners leave a tail below threshold; ``block`` (0 at V = 0 to second
+# order, 1 - (v_smooth/V)^2 beyond threshold) removes it at zero bias, so the state holds
+block = V ** 2 / (V ** 2 + v_smooth_v ** 2)
 drive_off = (v_smooth_v / v_off_v) * softplus((V - v_off_v) / v_smooth_v)
 drive_on = (v_smooth_v / -v_on_v) * softplus((v_on_v - V) / v_smooth_v)
 f_off = 1 - (x * x + _EVEN_EPS) ** p_window
@@ -61,8 +64,8 @@ f_on = 1 - ((1 - x) * (1 - x) + _EVEN_EPS) ** p_window
 
 MODEL = b.build(
     current=V / r,
-    rates={x: k_off_per_s * (drive_off + _DRIVE_FLOOR) ** alpha_off * f_off
-           - k_on_per_s * (drive_on + _DRIVE_FLOOR) ** alpha_on * f_on},
+    rates={x: block * (k_off_per_s * (drive_off + _DRIVE_FLOOR) ** alpha_off * f_off
+                       - k_on_per_s * (drive_on + _DRIVE_FLOOR) ** alpha_on * f_on)},
     passive=True,
     default_card="vteam_default",
     roles={"v_set": "v_on_v", "v_reset": "v_off_v", "r_lrs": "r_on_ohm",

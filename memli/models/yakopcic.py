@@ -73,8 +73,11 @@ def _pos(z, w):
 a = a2_a + (a1_a - a2_a) * logistic(V / v_eps_v)
 current = a * x * _sinh(b_per_v * V)
 
-g_p = ap_per_s * limexp(vp_v) * (limexp(_pos(V - vp_v, v_eps_v)) - 1)
-g_n = an_per_s * limexp(vn_v) * (limexp(_pos(-V - vn_v, v_eps_v)) - 1)
+# the smooth positive part leaves a tail below threshold; ``block`` (0 at V = 0 to
+# second order, ~1 beyond a few v_eps) removes it at zero bias, so the state holds
+block = V ** 2 / (V ** 2 + v_eps_v ** 2)
+g_p = ap_per_s * limexp(vp_v) * (limexp(_pos(V - vp_v, v_eps_v)) - 1) * block
+g_n = an_per_s * limexp(vn_v) * (limexp(_pos(-V - vn_v, v_eps_v)) - 1) * block
 
 # 1 - s/(1 - xp) rewritten with softplus(z) - z = softplus(-z), so that the window is
 # exactly <= 0 at its closing bound despite round-off
