@@ -30,17 +30,20 @@ above the RESET threshold; it slows exponentially as the gap opens, which sets t
 HRS (a partly stripped filament, not the pristine cell; see REFERENCE notes).
 """
 from ..models.base import ModelBuilder, V
+from ..physics import constants as K
+from sympy import log
+
 from .smooth import limexp, logistic, softplus
 
 b = ModelBuilder("li_filament", doc=__doc__.splitlines()[0], citations=("lu_yang",))
 
 # -- electronic and ionic conduction ---------------------------------------------
-r_on_ohm = b.param("r_on_ohm", 116.0, (1.0, 1e6),
+r_on_ohm = b.param("r_on_ohm", K.R_LRS_OHM, (1.0, 1e6),
                    "resistance of the bridged filament (x = 1), ohmic back-scan",
                    citation="lu_yang")
-l_m = b.param("l_m", 300e-6, (1e-7, 1e-2), "electrolyte (pellet) thickness",
+l_m = b.param("l_m", K.PELLET_THICKNESS_M, (1e-7, 1e-2), "electrolyte (pellet) thickness",
               citation="lu_yang")
-sigma_ion_siemens_per_m = b.param("sigma_ion_siemens_per_m", 5e-2, (1e-8, 10.0),
+sigma_ion_siemens_per_m = b.param("sigma_ion_siemens_per_m", K.SIGMA_ION_LLZO_SIEMENS_PER_M, (1e-8, 10.0),
                                   "ionic conductivity of LLZO (5e-4 S/cm)",
                                   citation="lu_yang")
 gap_decay = b.param("gap_decay", 40.0, (5.0, 200.0),
@@ -49,20 +52,22 @@ gap_decay = b.param("gap_decay", 40.0, (5.0, 200.0),
 x_bridge = b.param("x_bridge", 0.85, (0.3, 0.99),
                    "extent at which the filament conductance is half of its bridged value")
 # -- SET (plating) ------------------------------------------------------------------
-v_set_gb_v = b.param("v_set_gb_v", -0.12, (-2.0, -0.01),
-                     "SET threshold of a fresh contact on a grain boundary",
+v_set_gb_v = b.param("v_set_gb_v", K.V_SET_GB_V, (-2.0, -0.01),
+                     "SET threshold of a fresh contact on a grain boundary (cards: the "
+                     "weakest-flaw Monte Carlo mean at the electrode's area)",
                      citation="lu_yang")
-v_set_gi_v = b.param("v_set_gi_v", -9.5, (-30.0, -0.5),
-                     "SET threshold of a fresh contact in a grain interior (< -9 V)",
+v_set_gi_v = b.param("v_set_gi_v", -12.1, (-30.0, -0.5),
+                     "SET threshold of a fresh contact in a grain interior (tip: Monte Carlo "
+                     "mean -12.1 V; the paper: below -9 V, rarely within -10 V)",
                      citation="lu_yang")
-gb_range_m = b.param("gb_range_m", 100e-9, (1e-9, 1e-4),
+gb_range_m = b.param("gb_range_m", K.GB_RISE_DISTANCE_M, (1e-9, 1e-4),
                      "WE-to-GB distance at which the threshold rises abruptly",
                      citation="lu_yang")
-gb_width_m = b.param("gb_width_m", 5e-9, (1e-10, 1e-5),
-                     "width of that rise (logistic scale)")
+gb_width_m = b.param("gb_width_m", 8e-9, (1e-10, 1e-5),
+                     "width of that rise (logistic scale of the trigger model's GB zone)")
 v_set_cycled_v = b.param("v_set_cycled_v", -0.20, (-5.0, -0.01),
-                         "SET threshold once the contact is conditioned by cycling",
-                         citation="lu_yang")
+                         "SET threshold once the contact is conditioned by cycling (assumed: "
+                         "the paper's ~-0.25 V, capped by its -0.2 V sweep limit)")
 v0_set_v = b.param("v0_set_v", 5e-3, (1e-4, 0.5),
                    "voltage scale of the plating rate (exponential slope)")
 k_set_per_s = b.param("k_set_per_s", 600.0, (1e-6, 1e12),
@@ -73,13 +78,16 @@ v0_reset_v = b.param("v0_reset_v", 0.02, (1e-4, 1.0),
                      "voltage scale of the stripping drive (softplus width)")
 k_reset_per_s = b.param("k_reset_per_s", 60.0, (1e-6, 1e12),
                         "stripping rate per unit drive at full filament conductance")
+v_eq_v = b.param("v_eq_v", round(K.THERMAL_VOLTAGE_298K_V, 4), (1e-3, 0.2),
+                 "width of the zero-bias blocking of both Faradaic drives: at the Li/Li+ "
+                 "equilibrium (V = 0) plating and stripping stop (kT/e at 298 K)")
 # -- history ------------------------------------------------------------------------
 cond_gain = b.param("cond_gain", 1.5, (0.0, 100.0),
                     "conditioning per unit of normalised extent stripped")
 k_deg_per_m2 = b.param("k_deg_per_m2", 1e7, (0.0, 1e14),
                        "unstripped-lithium fraction per unit extent plated, per m^2 of WE")
 # -- instance -----------------------------------------------------------------------
-area_m2 = b.instance("area_m2", 30e-18, (1e-20, 1e-2),
+area_m2 = b.instance("area_m2", K.TIP_AREA_M2, (1e-20, 1e-2),
                      "working-electrode contact area (tip: ~30 nm^2)", citation="lu_yang")
 gb_distance_m = b.instance("gb_distance_m", 0.0, (0.0, 1e-2),
                            "distance from the WE to the nearest grain boundary "
@@ -100,11 +108,19 @@ a_x, a_d = _open(x), _open(d)
 g_elec = (a_x + a_d - a_x * a_d) / (s_bridged * r_on_ohm)    # 1 - (1-a_x)(1-a_d)
 g_ion = sigma_ion_siemens_per_m * area_m2 / l_m
 
-v_fresh = v_set_gb_v + (v_set_gi_v - v_set_gb_v) * logistic((gb_distance_m - gb_range_m)
-                                                            / gb_width_m)
+# fresh threshold: geometric interpolation between the GB and grain-interior values across
+# the GB zone, the compact form of memli.physics.trigger (flaw size log-interpolated, so
+# the Griffith threshold ~ c^-1/2 is geometric in the zone indicator)
+s_gb = logistic((gb_range_m - gb_distance_m) / gb_width_m)
+v_fresh = v_set_gi_v * limexp(s_gb * log(v_set_gb_v / v_set_gi_v))
 v_th = v_fresh + c * (v_set_cycled_v - v_fresh)
-grow = k_set_per_s * limexp((v_th - V) / v0_set_v) * (1 - x)
-strip = k_reset_per_s * softplus((V - v_reset_v) / v0_reset_v) * (_open(x) / s_bridged) * x
+# Faradaic drives vanish at the Li/Li+ equilibrium (V = 0): ``block`` is 0 there (to
+# second order) and ~1 beyond a few v_eq; stripping also needs an anodic (V > 0) bias
+block = V ** 2 / (V ** 2 + v_eq_v ** 2)
+anodic = logistic(V / v_eq_v)
+grow = k_set_per_s * limexp((v_th - V) / v0_set_v) * block * (1 - x)
+strip = (k_reset_per_s * softplus((V - v_reset_v) / v0_reset_v) * block * anodic
+         * (_open(x) / s_bridged) * x)
 
 MODEL = b.build(
     current=(g_ion + g_elec) * V,

@@ -9,8 +9,13 @@ for everything that is not area or placement) and sets, with provenance kind
   the median distance from the electrode edge to the nearest GB over drops that keep
   the electrode beyond the GB reach (``zone_range + 5 zone_width``); for
   ``site="random"`` one seeded drop, ``max(0, d(x) - sqrt(A/pi))``;
-- ``variability``: normal spreads of ``v_set_gb_v`` and ``v_set_gi_v`` from the
-  weakest-flaw statistics at this area (:mod:`memli.physics.electrode_mc`).
+- the fresh SET thresholds, one physics for both (:func:`trigger_parameters`):
+  ``v_set_gb_v`` and ``v_set_gi_v`` are the Monte Carlo means of the weakest-flaw
+  trigger bias of an electrode of this area on a GB and in a grain interior
+  (:mod:`memli.physics.trigger`, :mod:`memli.physics.electrode_mc`; both fall as the
+  electrode grows), ``gb_range_m`` and ``gb_width_m`` are the trigger model's GB zone;
+- ``variability``: normal device-to-device spreads of ``v_set_gb_v`` and ``v_set_gi_v``,
+  the Monte Carlo standard deviations at this area.
 """
 from __future__ import annotations
 
@@ -52,6 +57,50 @@ def threshold_spreads(model: TriggerModel, area_m2: float, poly: Polycrystal,
                    "n_flaws": n_gb},
             "gi": {"mean_v": float(v_gi.mean()), "sd_v": float(v_gi.std(ddof=1)),
                    "n_flaws": n_gi}}
+
+
+def trigger_parameters(area_m2: float, model: TriggerModel | None = None,
+                       poly: Polycrystal | None = None, n: int = 4000,
+                       seed: int | None = 0, grain_size_m: float = 10e-6) -> dict:
+    """Fresh-threshold parameters of ``li_filament`` for an electrode of ``area_m2``.
+
+    The weakest-flaw trigger model is the one source: returns ``values``
+    (``v_set_gb_v``, ``v_set_gi_v``: Monte Carlo means, V; ``gb_range_m``,
+    ``gb_width_m``: the GB zone of the trigger model, m), ``sd`` (Monte Carlo standard
+    deviations of the two thresholds, V) and ``spreads`` (:func:`threshold_spreads`).
+
+    Examples
+    --------
+    >>> t = trigger_parameters(30e-18)
+    >>> round(t["values"]["v_set_gb_v"], 2), t["values"]["gb_width_m"]
+    (-0.12, 8e-09)
+    """
+    model = model or default_trigger_model()
+    poly = poly or make_polycrystal(grain_size_m, seed=seed)
+    sp_ = threshold_spreads(model, float(area_m2), poly, n=n, seed=seed)
+    return {"values": {"v_set_gb_v": sp_["gb"]["mean_v"], "v_set_gi_v": sp_["gi"]["mean_v"],
+                       "gb_range_m": model.zone_range_m, "gb_width_m": model.zone_width_m},
+            "sd": {"v_set_gb_v": sp_["gb"]["sd_v"], "v_set_gi_v": sp_["gi"]["sd_v"]},
+            "spreads": sp_}
+
+
+def threshold_provenance(name: str, t: dict, area_m2: float, poly: Polycrystal) -> dict:
+    """Provenance entry (kind ``derived``) of a threshold parameter set by
+    :func:`trigger_parameters`."""
+    where = (f"memli.physics.trigger weakest-flaw model, electrode-size Monte Carlo at "
+             f"{area_m2:.4g} m^2 on a Voronoi polycrystal (grain size "
+             f"{poly.grain_size_m:g} m, seed {poly.seed})")
+    if name in ("gb_range_m", "gb_width_m"):
+        return {"kind": "derived", "ref": "lu_yang", "where": where,
+                "formula": "GB damage zone of the trigger model: s(d) = logistic((zone_range "
+                           "- d) / zone_width), zone_range at the abrupt rise of Fig. 3c"}
+    site = "gb" if name == "v_set_gb_v" else "gi"
+    n_fl = t["spreads"][site]["n_flaws"]
+    return {"kind": "derived", "ref": "lu_yang", "where": where,
+            "formula": f"Monte Carlo mean of the weakest of {n_fl:.4g} "
+                       f"{'GB' if site == 'gb' else 'grain-interior'} flaws (sd "
+                       f"{t['sd'][name]:.4g} V); anchors -0.12 V on a GB (Fig. 2d), -12 V "
+                       "median in a grain (Fig. 2e)"}
 
 
 def placement_distance_m(poly: Polycrystal, model: TriggerModel, area_m2: float, site: str,
@@ -121,10 +170,13 @@ def llzo_card(area_m2: float, site: str = "random", seed: int | None = 0,
     model = model or default_trigger_model()
     base = base_llzo_card()
     d_gb, place = placement_distance_m(poly, model, a, site, seed)
-    spreads = threshold_spreads(model, a, poly, n=n, seed=seed)
+    trig = trigger_parameters(a, model, poly, n=n, seed=seed)
+    spreads = trig["spreads"]
     card = base.with_values(name=name or f"llzo_{site}_{a:.3g}".replace("+", ""),
-                            area_m2=a, gb_distance_m=d_gb)
+                            area_m2=a, gb_distance_m=d_gb, **trig["values"])
     card.meta = {k: dict(v) for k, v in card.meta.items()}
+    for k in trig["values"]:
+        card.meta.setdefault(k, {})["provenance"] = threshold_provenance(k, trig, a, poly)
     card.meta.setdefault("area_m2", {})["provenance"] = {
         "kind": "derived", "formula": "A = working-electrode area given by the user "
         "(tip: Hertz A = pi (3 P r / (4 E*))^(2/3), memli.physics.contact)",
@@ -157,3 +209,46 @@ def llzo_card(area_m2: float, site: str = "random", seed: int | None = 0,
             "gb_distance_m": d_gb, "placement": place, "spreads": spreads,
             "base_card": base.name}
     return card, info
+
+
+def refresh_bundled_thresholds(paths=None, seed: int | None = 0,
+                               grain_size_m: float = 10e-6) -> list:
+    """Rewrite the fresh-threshold parameters of the bundled ``llzo_*`` cards from
+    :func:`trigger_parameters` at each card's area (GB site, seeded); returns the paths.
+
+    Run ``python -m memli.physics.card`` after changing the trigger model;
+    tests/unit/test_physics_mc.py checks that the bundled cards agree with it.
+    """
+    import json
+    from pathlib import Path
+
+    from ..fsio import write_text_atomic
+    if paths is None:
+        root = Path(__file__).resolve().parents[2] / "models"
+        paths = sorted(root.glob("llzo_*.json"))
+    poly = make_polycrystal(grain_size_m, seed=seed)
+    model = default_trigger_model()
+    out = []
+    for p in paths:
+        d = json.loads(Path(p).read_text())
+        pars = d["parameters"]
+        a = float(pars["area_m2"]["value"])
+        t = trigger_parameters(a, model, poly, seed=seed)
+        for k, v in t["values"].items():
+            pars[k]["value"] = float(v)
+            pars[k]["provenance"] = threshold_provenance(k, t, a, poly)
+            pars[k]["vary"] = False
+        var = d.setdefault("variability", {})
+        for k in ("v_set_gb_v", "v_set_gi_v"):
+            var[k] = {"dist": "normal", "sd": float(t["sd"][k]), "scope": "device",
+                      "note": "device-to-device scatter of the fresh threshold: weakest of the "
+                              f"{'GB' if k == 'v_set_gb_v' else 'interior'} flaws the "
+                              "electrode covers (electrode-size Monte Carlo, docs/physics.md)"}
+        write_text_atomic(p, json.dumps(d, indent=2, sort_keys=True) + "\n")
+        out.append(Path(p))
+    return out
+
+
+if __name__ == "__main__":          # pragma: no cover - maintenance command
+    for path in refresh_bundled_thresholds():
+        print(path)

@@ -223,3 +223,16 @@ def test_derived_cards_switch_only_on_a_gb():
     assert abs(r_gb.i).max() > 0.5e-3       # reaches the 1 mA compliance (within 2x)
     assert r_gi.x[0].max() < 0.01           # the -9.5 V interior threshold is not reached
     assert abs(r_gi.i).max() < 1e-12        # ionic only: ~5e-15 A at -1 V
+
+
+def test_bundled_fresh_thresholds_and_scatter_fall_with_area():
+    """[lu_yang] Fig. 3d: the triggering bias and its scatter both fall as the electrode
+    grows; the bundled cards carry the Monte Carlo mean (value) and sd (variability)."""
+    cards = [load_card(n) for n in LLZO_BUNDLED]
+    cards.sort(key=lambda c: c.values["area_m2"])
+    mean = np.array([c.values["v_set_gb_v"] for c in cards])
+    sd = np.array([c.variability["v_set_gb_v"]["sd"] for c in cards])
+    assert np.all(np.diff(-mean) <= 0) and -mean[0] > -mean[-1] + 0.02   # |V| falls > 20 mV
+    assert np.all(np.diff(sd) <= 0) and sd[0] > 100 * sd[-1]
+    assert all(c.provenance("v_set_gb_v")["kind"] == "derived" for c in cards)
+    assert all(c.provenance("v_set_cycled_v")["kind"] == "assumed" for c in cards)
