@@ -76,14 +76,29 @@ def _sweep_values(name: str, values):
     return out
 
 
-def _outdir(out: Optional[Path], names, force: bool) -> Optional[Path]:
+_SETS: dict = {}
+
+
+def _card_paths(cards) -> list:
+    cards = [cards] if isinstance(cards, (str, Path)) else list(cards or ())
+    return [Path(c) for c in cards if c is not None and Path(str(c)).is_file()]
+
+
+def _outdir(out: Optional[Path], names, force: bool, inputs=()) -> Optional[Path]:
+    """Check ``out`` (never an input, existing files only with --force) and return the
+    staging folder the run writes into; :func:`_commit` publishes it whole."""
     if out is None:
         return None
-    existing = [str(out / n) for n in names if (out / n).exists()]
-    if existing and not force:
-        raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    from ..outputs import OutputSet
+    st = OutputSet(out, names, force, inputs=_card_paths(inputs))
+    st.begin()
+    _SETS[st.stage] = st
+    return st.stage
+
+
+def _commit(stage: Optional[Path]) -> None:
+    if stage is not None:
+        _SETS.pop(stage).commit()
 
 
 def _write_json(path: Path, obj) -> None:
@@ -119,7 +134,7 @@ def register(app: typer.Typer):
         """
         from ..cli import emit_json
         from ..neuro.plasticity import stdp_window
-        outp = _outdir(out, ["stdp.png", "stdp.json"], force)
+        outp = _outdir(out, ["stdp.png", "stdp.json"], force, card)
         results = [stdp_window(c) for c in card]
         summary = {"cards": [{
             "card": r.card_name, "dt_s": r.dt_s.tolist(), "dg_rel": r.dg_rel.tolist(),
@@ -131,6 +146,7 @@ def register(app: typer.Typer):
             from ..neuro.plots import plot_stdp
             plot_stdp(results, outp / "stdp.png")
             _write_json(outp / "stdp.json", summary)
+            _commit(outp)
         if json_:
             emit_json(summary)
         else:
@@ -171,7 +187,7 @@ def register(app: typer.Typer):
         _num("--v-reset", v_reset)
         _num("--v-set", v_set)
         _num("--width", width, 0.0, strict=True)
-        outp = _outdir(out, ["potentiation.png", "potentiation.json"], force)
+        outp = _outdir(out, ["potentiation.png", "potentiation.json"], force, card)
         res = [potentiation_depression(c, n_dep, n_pot, v_reset, v_set, width) for c in card]
         summary = {"cards": [{"card": r.card_name, "pulse": r.pulse.tolist(),
                               "v_pulse_v": r.v_pulse_v.tolist(),
@@ -180,6 +196,7 @@ def register(app: typer.Typer):
             from ..neuro.plots import plot_pulses
             plot_pulses(res, outp / "potentiation.png")
             _write_json(outp / "potentiation.json", summary)
+            _commit(outp)
         if json_:
             emit_json(summary)
         else:
@@ -240,7 +257,7 @@ def register(app: typer.Typer):
         _num("--n-condition", n_condition, 0)
         _choice("--mode", mode, ("depress", "bipolar"))
         _choice("--scheme", scheme, ("ideal", "v2", "v3"))
-        outp = _outdir(out, ["training.png", "training.json"], force)
+        outp = _outdir(out, ["training.png", "training.json"], force, card)
         cb, stop = _bar(quiet, f"train {task}")
         try:
             summary, _ = run_training(card, task, epochs, variability, seed, r_wire, on_off,
@@ -253,6 +270,7 @@ def register(app: typer.Typer):
             plot_training([summary], outp / "training.png",
                           title=f"{task} on {summary['card']} ({mode})")
             _write_json(outp / "training.json", summary)
+            _commit(outp)
         if json_:
             emit_json(summary)
         else:
@@ -291,7 +309,7 @@ def register(app: typer.Typer):
         _num("--epochs", epochs, 1)
         _num("--seeds", seeds, 1)
         vals = _sweep_values(name, values)
-        outp = _outdir(out, [f"sweep_{name}.png", f"sweep_{name}.json"], force)
+        outp = _outdir(out, [f"sweep_{name}.png", f"sweep_{name}.json"], force, card)
         cb, stop = _bar(quiet, f"sweep {name}")
         try:
             sw = accuracy_sweep(name, vals, card=card, task=task, seeds=tuple(range(seeds)),
@@ -306,6 +324,7 @@ def register(app: typer.Typer):
             from ..neuro.plots import plot_sweep
             plot_sweep(sw, outp / f"sweep_{name}.png")
             _write_json(outp / f"sweep_{name}.json", summary)
+            _commit(outp)
         if json_:
             emit_json(summary)
         else:
@@ -340,10 +359,10 @@ def register(app: typer.Typer):
         _num("--n-pre", n_pre, 1)
         _num("--v-pre", v_pre)
         lp = LIFParams(n_pre=n_pre, v_pre_v=v_pre)
-        outp = _outdir(out, ["lif.png", "lif.json"], force)
+        outp = _outdir(out, ["lif.png", "lif.json"], force, card)
         if netlist is not None:
-            if netlist.exists() and not force:
-                raise MemliError(f"{netlist}: exists; pass --force to overwrite")
+            from ..outputs import guard
+            guard([netlist], _card_paths(card), force, option="--netlist")
             write_text_atomic(netlist, lif_netlist(card, lp))
         r = simulate_lif(card, lp)
         s = run_lif_ngspice(card, lp) if ngspice else None
@@ -356,6 +375,7 @@ def register(app: typer.Typer):
             from ..neuro.plots import plot_lif
             plot_lif(r, s, outp / "lif.png")
             _write_json(outp / "lif.json", summary)
+            _commit(outp)
         if json_:
             emit_json(summary)
         else:
