@@ -43,7 +43,7 @@ def data_summary(fd: FitData, read_voltage_v: float = 0.1) -> dict:
 
 def oriented(card: Card, polarity: str) -> Card:
     """``card`` with its model's terminals swapped when the model SETs at the other side."""
-    if card.model.set_polarity == polarity:
+    if card.model.set_polarity in (None, polarity):
         return card
     extra = dict(card.extra)
     extra["polarity"] = polarity
