@@ -40,8 +40,8 @@ def llzo_cmd(
     for opt, v in (("--area", area), ("--grain-size-m", grain_size)):
         if not (math.isfinite(v) and v > 0):
             raise DataError(f"{opt} {v}: expected a finite number > 0 (SI, m^2 or m)")
-    if out.exists() and not force:
-        raise MemliError(f"{out}: exists; pass --force to overwrite.")
+    from ..outputs import guard
+    guard([out], [], force)
     card, info = llzo_card(area, site=site, seed=seed, grain_size_m=grain_size, name=name)
     card.save(out, force=force)
     info["path"] = str(out)

@@ -69,6 +69,12 @@ def register(app: typer.Typer):
         """
         from ..cli import emit_json
         from ..studies import load_study, run_study
+        from ..outputs import guard
+        # existing results are resumed (or discarded with --force) by run_study; here only
+        # the rules every command follows: --out is a folder and no input is an output
+        guard([out / f for f in ("results.parquet", "results.csv", "failures.json",
+                                 "summary.json", "study.json")], [study], force=True,
+              folder=out)
         s = load_study(study)
         cb, close = _progress_callback(quiet, s.name)
         try:
