@@ -16,31 +16,56 @@ def register(app: typer.Typer):
                                  "folder)"),
         read_voltage: float = typer.Option(0.1, "--read-voltage",
                                            help="read voltage magnitude for HRS/LRS, V"),
-        polarity: str = typer.Option("negative_set", "--polarity",
-                                     help="negative_set (paper's convention) or positive_set"),
+        polarity: str = typer.Option("auto", "--polarity", help="which polarity SETs: auto "
+                                     "(from the data: the side where the current jumps up "
+                                     "and stays up, compliance), negative_set or "
+                                     "positive_set"),
         criterion: str = typer.Option("slope", "--criterion",
                                       help="V_set/V_reset criterion: slope (max dlog|I|/dV), "
-                                      "jump (current ratio), threshold (--i-threshold)"),
+                                      "jump (largest current ratio), threshold "
+                                      "(--i-threshold), peak (RESET: largest |I| before the "
+                                      "drop; SET: where |I| reaches its top)"),
+        set_criterion: Optional[str] = typer.Option(None, "--set-criterion",
+                                                    help="criterion of V_set (overrides "
+                                                    "--criterion)"),
+        reset_criterion: Optional[str] = typer.Option(None, "--reset-criterion",
+                                                      help="criterion of V_reset (overrides "
+                                                      "--criterion), e.g. peak"),
         i_threshold: Optional[float] = typer.Option(None, "--i-threshold",
                                                     help="current threshold, A"),
         min_ratio: float = typer.Option(10.0, "--min-ratio",
-                                        help="smallest current change counted as switching"),
-        columns: Optional[str] = typer.Option(None, "--columns", help="column override, e.g. "
-                                              "t=0,v=Bias,i=Imeas (names or 0-based indices)"),
+                                        help="smallest on/off counted as switching; cycles "
+                                        "below it get no V_set/V_reset"),
+        offset: str = typer.Option("auto", "--offset", help="auto: subtract a current "
+                                   "offset read at the 0 V crossings (when they agree); none"),
+        area: Optional[List[str]] = typer.Option(None, "--area", help="device area, m^2 "
+                                                 "(repeat or comma-separate: one per file); "
+                                                 "adds R x A and current density"),
+        sheet: Optional[List[str]] = typer.Option(None, "--sheet", help="workbook sheet to "
+                                                  "read: NAME, 0-based INDEX or GLOB "
+                                                  "(repeatable; default: all but calculation/"
+                                                  "settings sheets)"),
+        columns: Optional[str] = typer.Option(None, "--columns", help="columns by name or "
+                                              "0-based index, e.g. t=0,v=Bias,i=Imeas; wide "
+                                              "layouts: v=0,i=13:121 (inclusive range, one "
+                                              "cycle per current column) or i=I1,I2,I3"),
         units: Optional[str] = typer.Option(None, "--units", help="unit override, e.g. i=mA,"
                                             "v=mV,t=ms"),
         sense_resistor: Optional[float] = typer.Option(
             None, "--sense-resistor", help="oscilloscope sense resistor, ohm"),
         channels: Optional[str] = typer.Option(None, "--channels", help="oscilloscope "
-                                               "channels APPLIED,SENSE (default: first two)"),
+                                               "channels APPLIED,SENSE as the header names "
+                                               "them (CH1,CH2 or 1,2; default: first two)"),
         drop_bad_rows: bool = typer.Option(False, "--drop-bad-rows",
-                                           help="skip non-numeric / empty rows"),
+                                           help="skip rows whose selected cells (time, "
+                                           "voltage, current) are not numbers"),
         decimal: Optional[str] = typer.Option(None, "--decimal",
                                               help="decimal separator of text files: . or ,"),
         sweep_rate: float = typer.Option(1.0, "--sweep-rate", help="sweep rate used when the "
                                          "data have no time column, V/s"),
         pair: bool = typer.Option(True, "--pair/--no-pair", help="pair SET-only and RESET-"
-                                  "only sweeps (e.g. two files) into cycles"),
+                                  "only sweeps (sheets or files) by the run number in their "
+                                  "names"),
         no_plots: bool = typer.Option(False, "--no-plots", help="skip the PNG figures"),
         force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
         json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
@@ -48,32 +73,52 @@ def register(app: typer.Typer):
         """Segment I-V data into cycles and write cycles.csv, summary.json and plots.
 
         Per cycle: v_set, v_reset (V), r_hrs_ohm, r_lrs_ohm at the read voltage and
-        on_off; the noise floor and compliance are detected.  --json prints the same
-        `cycles` keys as `memli simulate --json`.
+        on_off (with --area also ra_hrs_ohm_m2, ra_lrs_ohm_m2, j_max_a_per_m2); the noise
+        floor, compliance (per polarity) and the SET polarity are detected.  --json prints
+        the same `cycles` keys as `memli simulate --json`, plus `polarity`,
+        `polarity_evidence` and `warnings`.
 
         Examples:
 
           memli extract memli/data/bundled/llzo_tip_generated.csv --out out/tip --json
 
           memli extract tests/data/percycle_decimal_comma --out out/runs
+
+          memli extract tests/data/wide_source_data.xlsx --columns v=0,i=1:6 --out out/wide
+
+          memli extract tests/data/clarius_run.xlsx --sheet Run1 --reset-criterion peak --out out/clarius
         """
+        import sys
+
         from ..cli import emit_json
         from ..data.analysis import analyse, write_outputs
-        from ._dataopts import load_data
+        from ._dataopts import check_positive, check_read_voltage, load_data, parse_areas
 
+        check_positive(read_voltage=read_voltage, min_ratio=min_ratio, i_threshold=i_threshold,
+                       sweep_rate=sweep_rate)
+        from ..errors import DataError
+        if min_ratio < 1 or min_ratio > 1e12:
+            raise DataError(f"--min-ratio {min_ratio:g}: expected 1 <= ratio <= 1e12")
+        if read_voltage > 1e3 or sweep_rate > 1e12:
+            raise DataError("--read-voltage must be below 1000 V and --sweep-rate below "
+                            "1e12 V/s")
+        if offset not in ("auto", "none"):
+            raise DataError(f"--offset {offset}: expected auto or none")
+        areas = parse_areas(area)
         d = load_data(data, columns, units, sense_resistor, channels, drop_bad_rows, decimal,
-                      polarity, pair)
-        from ._dataopts import check_positive
-        check_positive(read_voltage=read_voltage, min_ratio=min_ratio, i_threshold=i_threshold)
-        from ._dataopts import check_read_voltage
+                      polarity, pair, sheets=sheet)
         check_read_voltage(d, read_voltage)
         an = analyse(d, read_voltage_v=read_voltage, polarity=polarity, criterion=criterion,
                      i_threshold_a=i_threshold, min_ratio=min_ratio,
-                     sweep_rate_v_per_s=sweep_rate)
+                     sweep_rate_v_per_s=sweep_rate, set_criterion=set_criterion,
+                     reset_criterion=reset_criterion, offset=offset, area_m2=areas)
         paths = write_outputs(an, out, force=force, plots=not no_plots)
         summ = an.summary()
         summ["outputs"] = paths
         summ["inputs"] = d.meta["files"]
+        if not json_:
+            for w in an.warnings:
+                typer.echo(f"memli: warning: {w}", err=True)
         if json_:
             emit_json(summ)
         else:
@@ -82,9 +127,12 @@ def register(app: typer.Typer):
             def med(k, fmt):
                 return "n/a" if not st.get(k) else format(st[k]["median"], fmt)
             gen = " (GENERATED data)" if an.generated else ""
-            typer.echo(f"{an.n_cycles} cycles{gen}; median V_set {med('v_set', '.3g')} V, "
-                       f"V_reset {med('v_reset', '.3g')} V, HRS {med('r_hrs_ohm', '.3g')} ohm, "
-                       f"LRS {med('r_lrs_ohm', '.3g')} ohm, on/off {med('on_off', '.3g')}; "
-                       f"noise floor {an.noise_floor_a:.2g} A, compliance "
+            typer.echo(f"{an.n_cycles} cycles{gen}; SET polarity {an.polarity} "
+                       f"({an.polarity_evidence.get('decided_by')}); median V_set "
+                       f"{med('v_set', '.3g')} V, V_reset {med('v_reset', '.3g')} V, HRS "
+                       f"{med('r_hrs_ohm', '.3g')} ohm, LRS {med('r_lrs_ohm', '.3g')} ohm, "
+                       f"on/off {med('on_off', '.3g')}; noise floor {an.noise_floor_a:.2g} A, "
+                       f"compliance "
                        f"{'none' if not an.compliance_a else f'{an.compliance_a:.3g} A'}")
             typer.echo(f"wrote {paths['cycles_csv']}")
+        sys.stdout.flush()

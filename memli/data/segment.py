@@ -9,6 +9,7 @@ sheets) always end a lobe.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,8 @@ class Lobe:
 
 
 def _check_polarity(polarity: str) -> int:
+    if polarity == "auto":
+        return -1
     if polarity not in POLARITIES:
         raise DataError(f"polarity {polarity!r}; expected one of {list(POLARITIES)}")
     return -1 if polarity == "negative_set" else 1
@@ -112,11 +115,13 @@ def count_cycles(v, sweep=None, polarity="negative_set") -> int:
 # ---------------------------------------------------------------------------------------
 def detect_compliance(v, i, rel_tol: float = 0.01, min_frac: float = 0.01,
                       min_points: int = 3):
-    """Compliance current (A) if the current sits flat at its maximum, else None.
+    """Compliance current (A) if the current sits flat at a top level, else None.
 
-    The limit is declared when at least ``min_points`` samples (and ``min_frac`` of the
-    samples of that polarity) lie within ``rel_tol`` of the largest |I| of a polarity,
-    spread over a voltage range (the current does not follow V there).
+    Per current sign, the level holding the most samples within ``rel_tol`` among the
+    top |I| values is a limit when at least ``min_points`` samples (and ``min_frac`` of
+    the samples of that sign) sit there, at least ``min_points`` of them in a row, spread
+    over a voltage range (the current does not follow V there), and no more than 2 % of
+    the samples lie clearly above it (spikes).
 
     Returns
     -------
@@ -126,19 +131,64 @@ def detect_compliance(v, i, rel_tol: float = 0.01, min_frac: float = 0.01,
     i = np.asarray(i, float)
     mask = np.zeros(v.size, bool)
     best = None
+    vmax = float(np.abs(v).max()) if v.size else 1.0
     for sgn in (-1, 1):
-        sel = np.sign(i) == sgn
-        if sel.sum() < min_points:
+        sel = np.flatnonzero(np.sign(i) == sgn)
+        if sel.size < min_points:
             continue
         a = np.abs(i[sel])
-        top = a.max()
-        near = a >= top * (1 - rel_tol)
+        srt = np.sort(a)
+        top = srt[-1]
+        cands = np.unique(srt[int(0.8 * srt.size):])
+        if cands.size > 300:
+            cands = cands[np.linspace(0, cands.size - 1, 300).astype(int)]
+        lo = np.searchsorted(srt, cands * (1 - rel_tol), "left")
+        hi = np.searchsorted(srt, cands * (1 + rel_tol), "right")
+        cnt = hi - lo
+        k = int(np.flatnonzero(cnt == cnt.max())[-1])
+        level = float(cands[k])
+        near = (a >= level * (1 - rel_tol)) & (a <= level * (1 + rel_tol))
+        above = a > level * (1 + 3 * rel_tol)
+        if near.sum() < max(min_points, min_frac * sel.size) or above.sum() > 0.02 * sel.size \
+                or level < 0.5 * top:
+            continue
         vv = np.abs(v[sel][near])
-        if near.sum() >= max(min_points, min_frac * sel.sum()) and \
-                (vv.max() - vv.min()) > 0.02 * (np.abs(v).max() or 1.0):
-            mask[np.flatnonzero(sel)[near]] = True
-            best = top if best is None else max(best, top)
+        if (vv.max() - vv.min()) <= 0.02 * (vmax or 1.0):
+            continue
+        # a plateau: consecutive samples at the level
+        idx = sel[near]
+        runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+        if max(len(r) for r in runs) < min_points:
+            continue
+        mask[idx] = True
+        level = float(np.median(a[near]))
+        best = level if best is None else max(best, level)
     return best, mask
+
+
+def detect_compliance_by_sign(v, i) -> dict:
+    """Compliance current per voltage polarity, A: ``{+1: a, -1: a}`` (a side without a
+    plateau is absent).  Instruments usually limit the SET side only."""
+    v = np.asarray(v, float)
+    i = np.asarray(i, float)
+    out = {}
+    for s in (1, -1):
+        side = np.sign(v) == s
+        if side.sum() < 5:
+            continue
+        cc, _ = detect_compliance(v[side], i[side])
+        if cc:
+            out[s] = float(cc)
+    return out
+
+
+def compliance_mask(v, i, by_sign: dict, rel_tol: float = 0.02) -> np.ndarray:
+    """Samples at the compliance of their voltage polarity."""
+    v = np.asarray(v, float)
+    m = np.zeros(v.size, bool)
+    for s, a in by_sign.items():
+        m |= (np.sign(v) == s) & (np.abs(i) >= (1 - rel_tol) * a)
+    return m
 
 
 def detect_noise_floor(v, i, zero_frac: float = 0.05):
@@ -148,23 +198,130 @@ def detect_noise_floor(v, i, zero_frac: float = 0.05):
     factor 3 of the 2nd percentile of |I| form the floor if they span a wide voltage
     range (at least 20 % of max|V|) without rising with it.  The floor is then the
     90th percentile of those samples (or the quantisation step if readings are
-    quantised to exact zeros).  Samples at exactly 0 V, where a passive cell carries no
-    current, give a second estimate (twice their median |I|).  Without either, the
-    function returns a tenth of the smallest nonzero |I| (every point is signal).
+    quantised to exact zeros).  Without such a plateau, samples at exactly 0 V give an
+    estimate (twice their median |I|) only when it is within 10x of the 20th percentile
+    of the sweep's currents: an offset or an LRS branch crossing 0 V is not a floor.  Otherwise a
+    tenth of the smallest nonzero |I| is returned (every point is signal).
     """
     v = np.asarray(v, float)
     i = np.abs(np.asarray(i, float))
     vmax = float(np.abs(v).max()) or 1.0
     at_zero = i[np.abs(v) <= 1e-9 * vmax]
+    floor, found = _floor_from_sweep(v, i, zero_frac, vmax)
     zero_floor = 0.0
     if at_zero.size >= 3:
-        # at exactly 0 V a passive device carries no current: what is read there is noise
-        # (median |N(0, s)| = 0.674 s, so twice the median is about 1.35 s)
-        zero_floor = 2.0 * float(np.median(at_zero))
-    floor, found = _floor_from_sweep(v, i, zero_frac, vmax)
+        z = 2.0 * float(np.median(at_zero))
+        off = i[np.abs(v) > zero_frac * vmax]
+        off = off[off > 0]
+        if z > 0 and (not off.size or z <= 10 * float(np.percentile(off, 20))):
+            zero_floor = z
     if found:
         return max(floor, zero_floor)
     return zero_floor if zero_floor > 0 else floor
+
+
+def estimate_offset(v, i, sweep=None):
+    """Current offset, A, read where the voltage crosses 0 V: ``(offset, spread, n)``.
+
+    Currents at exact 0 V samples and interpolated at sign changes are collected; the
+    offset is their median and the spread 1.48 x their median absolute deviation.
+    """
+    v = np.asarray(v, float)
+    i = np.asarray(i, float)
+    vals = list(i[v == 0.0])
+    s = np.sign(v)
+    k = np.flatnonzero((s[:-1] * s[1:]) < 0)
+    if sweep is not None:
+        sw = np.asarray(sweep)
+        k = k[sw[k] == sw[k + 1]]
+    w = v[k] / (v[k] - v[k + 1])
+    vals += list(i[k] + w * (i[k + 1] - i[k]))
+    vals = np.asarray(vals, float)
+    vals = vals[np.isfinite(vals)]
+    if vals.size < 2:
+        return 0.0, math.inf, int(vals.size)
+    med = float(np.median(vals))
+    spread = 1.4826 * float(np.median(np.abs(vals - med)))
+    return med, spread, int(vals.size)
+
+
+def lobe_hysteresis(v, i, lo, floor=0.0, extreme=False):
+    """Decades by which the return branch of a lobe conducts more than its forward
+    branch at the same |V| (median over 20-80 % of the lobe's |V|), or None without a
+    return branch.  Positive for a SET lobe, negative for a RESET lobe."""
+    f = slice(lo.start, lo.turn + 1)
+    r = slice(lo.turn, lo.stop)
+    av_f, av_r = np.abs(v[f]), np.abs(v[r])
+    if av_f.size < 3 or av_r.size < 3:
+        return None
+    vmax = float(av_f.max())
+    if av_r.min() > 0.5 * vmax:
+        return None
+    grid = np.linspace(0.05 * vmax, 0.95 * vmax, 37) if extreme else \
+        np.linspace(0.2 * vmax, 0.8 * vmax, 13)
+    grid = grid[(grid >= av_r.min()) & (grid >= av_f.min())]
+    if grid.size < 2:
+        return None
+    fl = max(floor, 1e-18)
+    of, orr = np.argsort(av_f, kind="stable"), np.argsort(av_r, kind="stable")
+    lf = np.interp(grid, av_f[of], np.log10(np.maximum(np.abs(i[f])[of], fl)))
+    lr = np.interp(grid, av_r[orr], np.log10(np.maximum(np.abs(i[r])[orr], fl)))
+    d = lr - lf
+    if extreme:         # the largest difference of either sign (robust: 10/90 %)
+        hi, lo_ = float(np.percentile(d, 90)), float(np.percentile(d, 10))
+        return hi if abs(hi) >= abs(lo_) else lo_
+    return float(np.median(d))
+
+
+def detect_polarity(v, i, sweep=None, by_sign=None, floor=0.0):
+    """``(polarity, evidence)``: the side whose lobes come back conducting more (the
+    current rose abruptly there), else the side with compliance, else the default.
+
+    ``evidence`` is a JSON-ready dict: per side the number of lobes, the median
+    hysteresis in decades (return over forward branch at equal |V|), the largest jump
+    of |I| between consecutive forward samples (decades) and the compliance (A or None);
+    ``decided_by`` says which of them decided (``hysteresis``, ``jump``, ``compliance``
+    or ``default``).
+    """
+    v = np.asarray(v, float)
+    i = np.asarray(i, float)
+    by_sign = detect_compliance_by_sign(v, i) if by_sign is None else by_sign
+    side = {1: {"lobes": 0, "h": [], "jump": []}, -1: {"lobes": 0, "h": [], "jump": []}}
+    fl = max(floor, 1e-18)
+    for lo in lobes(v, sweep):
+        side[lo.sign]["lobes"] += 1
+        h = lobe_hysteresis(v, i, lo, floor)
+        if h is not None:
+            side[lo.sign]["h"].append(h)
+        li = np.log10(np.maximum(np.abs(i[lo.start:lo.turn + 1]), fl))
+        if li.size >= 3:
+            d = np.diff(li)
+            side[lo.sign]["jump"].append(float(d.max() + d.min()))
+    ev = {}
+    for s, name in ((-1, "negative"), (1, "positive")):
+        d = side[s]
+        ev[name] = {"lobes": d["lobes"],
+                    "hysteresis_decades": float(np.median(d["h"])) if d["h"] else None,
+                    "jump_decades": float(np.median(d["jump"])) if d["jump"] else None,
+                    "compliance_a": by_sign.get(s)}
+    hn, hp = ev["negative"]["hysteresis_decades"], ev["positive"]["hysteresis_decades"]
+    pol, how = None, "default"
+    if hn is not None or hp is not None:
+        diff = (hp or 0.0) - (hn or 0.0)
+        if abs(diff) > 0.3:
+            pol, how = ("positive_set" if diff > 0 else "negative_set"), "hysteresis"
+    if pol is None:
+        jn, jp = ev["negative"]["jump_decades"], ev["positive"]["jump_decades"]
+        if jn is not None or jp is not None:
+            diff = (jp or 0.0) - (jn or 0.0)
+            if abs(diff) > 0.5:
+                pol, how = ("positive_set" if diff > 0 else "negative_set"), "jump"
+    if pol is None and len(by_sign) == 1:
+        pol, how = ("positive_set" if 1 in by_sign else "negative_set"), "compliance"
+    if pol is None:
+        pol = "negative_set"
+    ev["decided_by"] = how
+    return pol, ev
 
 
 def _floor_from_sweep(v, i, zero_frac, vmax):

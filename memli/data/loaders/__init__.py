@@ -184,10 +184,15 @@ def load(data, columns: Mapping | None = None, units: Mapping | None = None,
         if note:
             notes.append(note)
         warnings.extend(warn)
-    return IVData(sweeps, {"files": [{"path": f["path"], "sha256": f["sha256"]} for f in files],
-                           "generated": any(f["generated"] for f in files),
-                           "comments": [c for f in files for c in f["comments"]],
-                           "notes": notes, "warnings": warnings})
+    meta = {"files": [{"path": f["path"], "sha256": f["sha256"]} for f in files],
+            "generated": any(f["generated"] for f in files),
+            "comments": [c for f in files for c in f["comments"]],
+            "notes": notes, "warnings": warnings}
+    set_pols = {s.polarity for s in sweeps if getattr(s, "side", None) == "set"}
+    if len(set_pols) == 1 and set_pols <= {"neg", "pos"}:
+        # the sheet or file names say which sweeps SET
+        meta["polarity"] = "negative_set" if set_pols == {"neg"} else "positive_set"
+    return IVData(sweeps, meta)
 
 
 def parse_spec(text: str | None, where: str) -> dict:
