@@ -25,13 +25,6 @@ def parse_assignments(items, where="--param") -> dict:
     return out
 
 
-def check_outputs(paths, force: bool):
-    from ..errors import MemliError
-    existing = [str(p) for p in paths if Path(p).exists()]
-    if existing and not force:
-        raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
-
-
 def register(app: typer.Typer):
     @app.command("simulate")
     def simulate_cmd(
@@ -88,9 +81,9 @@ def register(app: typer.Typer):
         if compliance is not None and not compliance > 0:
             raise WaveformError(f"--compliance must be > 0 A, got {compliance:g}")
         files = [out / "trace.csv", out / "summary.json", out / "iv.png"]
-        check_outputs(files, force)
-        from ._dataopts import check_not_input_folder
-        check_not_input_folder(out, [p for p in (c.path, pwl) if p is not None])
+        from ..outputs import OutputSet
+        outs = OutputSet(out, [f.name for f in files], force,
+                         inputs=[p for p in (c.path, pwl) if p is not None])
         t0 = time.perf_counter()
         res = simulate(c, wf, compliance_a=compliance, r_series_ohm=r_series)
         elapsed = time.perf_counter() - t0
@@ -100,7 +93,7 @@ def register(app: typer.Typer):
                    "compliance_a": compliance, "r_series_ohm": r_series,
                    "overrides": overrides, "cycles": metrics, "solver": res.stats,
                    "simulate_s": elapsed}
-        out.mkdir(parents=True, exist_ok=True)
+        files = outs.begin(files)
         res.to_csv(files[0])
         plot_iv_cycles(res.v_source, res.i, res.cycle, files[2],
                        title=f"memli simulate {c.name} ({c.model.name})")
@@ -108,6 +101,7 @@ def register(app: typer.Typer):
         clean = json.loads(json.dumps(summary, default=float, allow_nan=True)
                            .replace("NaN", "null"))
         write_text_atomic(files[1], json.dumps(clean, indent=2) + "\n")
+        outs.commit()
         if json_:
             emit_json(clean)
         else:

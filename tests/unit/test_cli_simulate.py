@@ -20,7 +20,8 @@ def test_simulate_json_keys_and_files(tmp_path):
     assert s["card"] == "llzo_tip" and len(s["cycles"]) == 3
     assert set(s["cycles"][0]) == {"index", "v_set", "v_reset", "r_hrs_ohm", "r_lrs_ohm",
                                    "on_off"}
-    assert {p.name for p in out.iterdir()} == {"trace.csv", "summary.json", "iv.png"}
+    assert {p.name for p in out.iterdir()} == {"trace.csv", "summary.json", "iv.png",
+                                                "memli-outputs.json"}
     assert json.loads((out / "summary.json").read_text())["cycles"] == s["cycles"]
     assert "generated" in (out / "trace.csv").read_text().splitlines()[0]
 
