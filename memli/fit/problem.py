@@ -161,8 +161,8 @@ def detect_polarity(v, i, compliance_by_sign=None, sweep=None):
     """(polarity, evidence): the side where the current rises and stays up.
 
     On each polarity, the return branch of a lobe is compared with its forward branch at
-    the same |V|: a SET lobe comes back conducting more (positive log ratio), a RESET
-    lobe less.  Compliance on one side only counts as evidence for that side.  Without
+    the same |V| (mean log ratio over 5-95 % of the lobe's amplitude): a SET lobe comes
+    back conducting more, a RESET lobe less.  Compliance on one side only counts as evidence for that side.  Without
     clear evidence the paper's convention (negative_set) is returned with evidence ''.
     """
     from ..data.segment import lobes
@@ -176,11 +176,11 @@ def detect_polarity(v, i, compliance_by_sign=None, sweep=None):
         if av_f.size < 3 or av_r.size < 3:
             continue
         vmax = av_f.max()
-        grid = np.linspace(0.2 * vmax, 0.8 * vmax, 7)
+        grid = np.linspace(0.05 * vmax, 0.95 * vmax, 19)
         of, orr = np.argsort(av_f), np.argsort(av_r)
         lf = np.interp(grid, av_f[of], np.log10(np.maximum(i[f][of], 1e-18)))
         lr = np.interp(grid, av_r[orr], np.log10(np.maximum(i[r][orr], 1e-18)))
-        score[lo.sign].append(float(np.median(lr - lf)))
+        score[lo.sign].append(float(np.mean(lr - lf)))
     med = {s: (float(np.median(x)) if x else 0.0) for s, x in score.items()}
     diff = med[1] - med[-1]
     cc = compliance_by_sign or {}
