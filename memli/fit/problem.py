@@ -60,6 +60,9 @@ class FitData:
     polarity_source: str = "default"
     compliance_by_sign: dict = field(default_factory=dict)
     area_m2: float | None = None
+    #: switching-voltage criteria of the extraction (``criterion``, ``set_criterion``,
+    #: ``reset_criterion``), used for the fit's metrics too
+    criteria: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.compliance_a and not self.compliance_by_sign:
@@ -109,6 +112,32 @@ class FitData:
         return cls(_strictly_increasing(t), v, i, cyc, fl, cc, notes=notes, polarity=polarity,
                    polarity_source=src, compliance_by_sign=by_sign)
 
+    @classmethod
+    def from_analysis(cls, an, data=None, polarity_given: bool = False) -> "FitData":
+        """From :func:`memli.data.analysis.analyse` (the extraction's polarity, offset-
+        corrected current, cycles, floor and per-polarity compliance), so that the fit
+        and ``memli extract`` agree on the data."""
+        by_sign = {int(k): float(a) for k, a in
+                   (getattr(an, "compliance_by_sign", None) or {}).items() if a}
+        if not by_sign and an.compliance_a:
+            by_sign = {1: float(an.compliance_a), -1: float(an.compliance_a)}
+        ev = getattr(an, "polarity_evidence", {}) or {}
+        src = "given" if polarity_given else (
+            "detected" if ev.get("decided_by") not in (None, "default") else "default")
+        notes = list((data.meta.get("notes", []) if data is not None else []))
+        notes += [f"warning: {w}" for w in getattr(an, "warnings", [])]
+        if getattr(an, "offset_a", 0.0):
+            notes.append(f"current offset {an.offset_a:.3g} A subtracted (0 V crossings)")
+        fd = cls(_strictly_increasing(an.t_s), np.asarray(an.v_v, float),
+                 np.asarray(an.i_a, float), np.asarray(an.cycle, int),
+                 float(an.noise_floor_a), max(by_sign.values()) if by_sign else None,
+                 bool(an.generated), list(an.meta.get("files", [])), notes,
+                 an.polarity, src, by_sign)
+        fd.criteria = {"set_criterion": getattr(an, "set_criterion", None),
+                       "reset_criterion": getattr(an, "reset_criterion", None),
+                       "criterion": getattr(an, "criterion", "slope")}
+        return fd
+
     def with_polarity(self, polarity: str, source: str = "given", sweep=None) -> "FitData":
         from ..data.segment import segment_cycles
         return dataclasses.replace(self, polarity=polarity, polarity_source=source,
@@ -140,6 +169,9 @@ class FitData:
 def detect_compliance_by_sign(v, i) -> dict:
     """Compliance current per voltage polarity, A: ``{+1: a, -1: a}`` (sides without a
     compliance plateau are absent)."""
+    from ..data import segment
+    if hasattr(segment, "detect_compliance_by_sign"):
+        return {int(k): float(a) for k, a in segment.detect_compliance_by_sign(v, i).items()}
     from ..data.segment import detect_compliance
     v = np.asarray(v, float)
     i = np.asarray(i, float)

@@ -9,7 +9,8 @@
    bounds admit), resistances (ohm) at the median R_LRS / R_HRS.  Role parameters in
    other units (e.g. current scales) are calibrated on the simulated current.
 3. **Scan.** Every free parameter is scanned once, in turn, over a few multiples of its
-   start value (decades for log parameters); the best point starts the least-squares fit.
+   start value (decades for log parameters) and, for linear parameters, a few points
+   across its range; the best point starts the least-squares fit.
    The card's values are the fallback wherever the data say nothing.
 """
 from __future__ import annotations
@@ -26,13 +27,8 @@ from .problem import FitData, Problem, param_bounds
 def data_summary(fd: FitData, read_voltage_v: float = 0.1) -> dict:
     """Medians of the extracted per-cycle V_set, V_reset (V), R_LRS, R_HRS (ohm) and the
     per-cycle table itself (``cycles``), with the data's polarity."""
-    from ..data.analysis import cycle_table
-    kw = dict(read_voltage_v=read_voltage_v, polarity=fd.polarity, floor_a=fd.floor_a)
-    try:
-        rows = cycle_table(fd.v_v, fd.i_a, fd.cycle, compliance_mask=fd.compliance_mask(),
-                           compliance_a=fd.compliance_a, **kw)
-    except TypeError:       # an older/newer signature: the essentials only
-        rows = cycle_table(fd.v_v, fd.i_a, fd.cycle, **kw)
+    from .verdict import _table
+    rows = _table(fd, fd.i_a, fd.polarity, read_voltage_v)
     out = {"cycles": rows}
     for key, role in (("v_set", "v_set"), ("v_reset", "v_reset"), ("r_lrs_ohm", "r_lrs"),
                       ("r_hrs_ohm", "r_hrs")):
@@ -118,15 +114,17 @@ def scan(prob: Problem, u0, budget: int = 120, progress=None):
         if used >= budget:
             break
         if prob.islog[j]:
-            steps = [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]
+            points = [u[j] + s for s in (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)]
         else:
-            steps = [-0.5, -0.25, 0.25, 0.5, 1.0]
-            steps = [s * max(abs(u[j]), 1e-3 * (hi[j] - lo[j])) for s in steps]
+            # multiples of the start value, and points across the range (weights, shapes)
+            points = [u[j] * (1 + s) for s in (-0.5, -0.25, 0.25, 0.5, 1.0)]
+            if math.isfinite(hi[j] - lo[j]):
+                points += [lo[j] + f * (hi[j] - lo[j]) for f in (0.02, 0.25, 0.5, 0.75, 0.98)]
         cand = None
-        for s in steps:
+        for x in points:
             t = u.copy()
-            t[j] = u[j] + s
-            if not lo[j] < t[j] < hi[j]:
+            t[j] = x
+            if not lo[j] < t[j] < hi[j] or x == u[j]:
                 continue
             c = prob.cost(t)
             used += 1

@@ -29,9 +29,10 @@ LIMITS = {"median_abs_log10_error": (0.10, 0.20), "v_rmse": (0.05, 0.15),
 def _table(fd, i, polarity, read_voltage_v):
     from ..data.analysis import cycle_table
     kw = dict(read_voltage_v=read_voltage_v, polarity=polarity, floor_a=fd.floor_a)
+    crit = {k: v for k, v in getattr(fd, "criteria", {}).items() if v}
     try:
         return cycle_table(fd.v_v, i, fd.cycle, compliance_mask=fd.compliance_mask(),
-                           compliance_a=fd.compliance_a, **kw)
+                           compliance_a=fd.compliance_a, **kw, **crit)
     except TypeError:
         return cycle_table(fd.v_v, i, fd.cycle, **kw)
 
