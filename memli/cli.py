@@ -54,11 +54,16 @@ def fail(msg: str, code: int = 2):
 
 
 def _register_all():
+    if _DEBUG.get("registered"):
+        return
+    _DEBUG["registered"] = True
     from . import commands
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         mod = importlib.import_module(f"{commands.__name__}.{info.name}")
         if hasattr(mod, "register"):
             mod.register(app)
+    from .commands._bounds import apply_bounds
+    apply_bounds(app)
 
 
 def main(argv=None):
