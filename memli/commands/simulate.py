@@ -39,8 +39,18 @@ def register(app: typer.Typer):
         compliance: Optional[float] = typer.Option(None, "--compliance",
                                                    help="current compliance, A (paper: 1e-3)"),
         r_series: float = typer.Option(0.0, "--r-series", help="series resistance, ohm"),
-        read_voltage: float = typer.Option(0.1, "--read-voltage",
-                                           help="read voltage magnitude for HRS/LRS, V"),
+        read_voltage: Optional[float] = typer.Option(
+            None, "--read-voltage", help="read voltage, V: magnitude for HRS/LRS of sweeps "
+            "(default 0.1); with --retention the read pulses' voltage (default: the model's "
+            "read voltage, li_filament -0.05 V)"),
+        retention: bool = typer.Option(False, "--retention", help="retention / read-disturb "
+                                       "protocol instead of a sweep: prepare LRS and HRS, "
+                                       "hold them at 0 V, read them with pulses"),
+        hold_s: float = typer.Option(1e4, "--hold-s", help="--retention: time at 0 V, s"),
+        read_pulses: int = typer.Option(1_000_000, "--read-pulses",
+                                        help="--retention: number of read pulses"),
+        pulse_width_s: float = typer.Option(1e-6, "--pulse-width-s",
+                                            help="--retention: read pulse width, s"),
         param: Optional[List[str]] = typer.Option(None, "--param", help="NAME=VALUE override "
                                                   "(SI), repeatable, e.g. gb_distance_m=1e-6"),
         out: Path = typer.Option(..., "--out", help="output folder"),
@@ -57,6 +67,8 @@ def register(app: typer.Typer):
           memli simulate llzo_tip --sweep -0.2 1 --cycles 200 --out out/tip --json
 
           memli simulate llzo_tip --sweep -10 0.25 --param gb_distance_m=1e-6 --out out/gi
+
+          memli simulate llzo_tip --retention --hold-s 1e4 --read-pulses 1000000 --out out/ret
         """
         from ..cards import load_card, write_text_atomic
         from ..cli import emit_json
@@ -67,6 +79,11 @@ def register(app: typer.Typer):
         overrides = parse_assignments(param)
         if overrides:
             c = c.with_values(**overrides)
+        if retention:
+            return _retention(c, overrides, read_voltage, hold_s, read_pulses, pulse_width_s,
+                              out, force, json_)
+        if read_voltage is None:
+            read_voltage = 0.1
         if (sweep is None) == (pwl is None):
             raise WaveformError("give exactly one of --sweep VMIN VMAX or --pwl FILE")
         if sweep is not None:
@@ -112,3 +129,46 @@ def register(app: typer.Typer):
                 typer.echo(f"  last cycle: V_set {last['v_set']}, V_reset {last['v_reset']}, "
                            f"R_LRS {last['r_lrs_ohm']:.4g} ohm, R_HRS {last['r_hrs_ohm']:.4g} "
                            f"ohm, on/off {last['on_off']:.3g}")
+
+
+def _retention(c, overrides, read_voltage, hold_s, read_pulses, pulse_width_s, out, force,
+               json_):
+    """`memli simulate --retention`: memli.sim.retention, summary.json in --out."""
+    import math
+
+    from ..cards import write_text_atomic
+    from ..cli import emit_json
+    from ..outputs import OutputSet
+    from ..sim.retention import retention
+
+    if not (math.isfinite(hold_s) and hold_s > 0):
+        raise WaveformError(f"--hold-s must be a finite time > 0 s, got {hold_s:g}")
+    if read_pulses < 1:
+        raise WaveformError(f"--read-pulses must be >= 1, got {read_pulses}")
+    if not (math.isfinite(pulse_width_s) and pulse_width_s > 0):
+        raise WaveformError(f"--pulse-width-s must be a finite width > 0 s, got "
+                            f"{pulse_width_s:g}")
+    if read_voltage is not None and not (math.isfinite(read_voltage) and read_voltage != 0):
+        raise WaveformError(f"--read-voltage must be finite and nonzero, got {read_voltage:g}")
+    outs = OutputSet(out, ["summary.json"], force,
+                     inputs=[p for p in (c.path,) if p is not None])
+    t0 = time.perf_counter()
+    res = retention(c, hold_s=hold_s, read_pulses=read_pulses, width_s=pulse_width_s,
+                    read_voltage_v=read_voltage)
+    summary = {"card": c.name, "model": c.model.name, "generated": True,
+               "protocol": "retention", "overrides": overrides, **res.as_dict(),
+               "max_rel_change": res.worst_change(),
+               "simulate_s": time.perf_counter() - t0}
+    files = outs.begin([out / "summary.json"])
+    clean = json.loads(json.dumps(summary, default=float, allow_nan=True)
+                       .replace("NaN", "null"))
+    write_text_atomic(files[0], json.dumps(clean, indent=2) + "\n")
+    outs.commit()
+    if json_:
+        emit_json(clean)
+    else:
+        typer.echo(f"{c.name}: read at {res.read_voltage_v:g} V -> {out}")
+        for name, row in res.rows.items():
+            typer.echo(f"  {name.upper()} {row['r_ohm']:.4g} ohm: {hold_s:g} s at 0 V changes "
+                       f"it by {100 * row['hold']['rel_change']:.3g} %, {res.read_pulses} "
+                       f"reads of {pulse_width_s:g} s by {100 * row['read']['rel_change']:.3g} %")

@@ -159,7 +159,7 @@ class ModelBuilder:
     def build(self, current: sp.Expr, rates: Mapping[sp.Symbol, sp.Expr], passive: bool = True,
               default_card: str | None = None, roles: Mapping[str, object] | None = None,
               set_polarity: str | None = None, switching: str = "threshold",
-              volatile: bool = False) -> "Model":
+              volatile: bool = False, read_voltage_v: float | None = None) -> "Model":
         """Check the equations and return the :class:`Model`.
 
         ``roles`` tells the fitter which parameters play the measured switching
@@ -171,6 +171,8 @@ class ModelBuilder:
         ``smooth`` (gradual, no threshold: interface-type behaviour).  ``volatile``
         marks a model whose states relax at zero bias by design (e.g. thermally
         activated switching); every other model keeps its states at V = 0.
+        ``read_voltage_v`` is the model's default read voltage (V), chosen so that
+        reading does not disturb the state (memli.sim.retention); None: 0.1 V.
         """
         states = list(self._states.values())
         missing = [s.name for s in states if s.symbol not in rates]
@@ -204,6 +206,7 @@ class ModelBuilder:
                       current, rate_list, passive, default_card, roles, set_polarity,
                       switching)
         model.volatile = bool(volatile)
+        model.read_voltage_v = None if read_voltage_v is None else float(read_voltage_v)
         return model
 
 
@@ -237,6 +240,8 @@ class Model:
 
     #: True when the states relax at zero bias by design (see ModelBuilder.build)
     volatile: bool = False
+    #: default read voltage, V (None: the 0.1 V fallback of memli.sim.retention)
+    read_voltage_v: float | None = None
 
     def __init__(self, name, doc, citations, params, states, current, rates, passive,
                  default_card, roles=None, set_polarity=None,
@@ -289,6 +294,8 @@ class Model:
                 self.switching)
             self._reversed._reversed = self
             self._reversed.volatile = self.volatile
+            if self.read_voltage_v is not None:
+                self._reversed.read_voltage_v = -self.read_voltage_v
         return self._reversed
 
     def __repr__(self):

@@ -135,4 +135,7 @@ MODEL = b.build(
     roles={"v_set": ("v_set_cycled_v", "v_set_gb_v"), "v_reset": "v_reset_v",
            "r_lrs": "r_on_ohm"},
     set_polarity="negative_set",
+    # read on the plating side, 150 mV above the cycled SET threshold and far from the
+    # stripping threshold (docs/li_filament.md, "Retention and read disturb")
+    read_voltage_v=-0.05,
 )

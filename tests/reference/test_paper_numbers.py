@@ -98,7 +98,6 @@ def test_trigger_bias_on_gb_and_in_grains():
     """[lu_yang] Fig. 2d: -0.12 V on a GB; Fig. 2e: interior triggers < -9 V and rarely
     within -10 V; abstract: "hundredfold" difference."""
     m = default_trigger_model()
-    assert abs(float(m.median_v(0.0)) + 0.12) < 1e-9                 # calibrated anchor
     gi = m.sample_v(np.full(20000, 10e-6), 0)
     triggered = gi[gi >= -10.0]
     assert 0.02 < len(triggered) / len(gi) < 0.25                   # "rarely"
