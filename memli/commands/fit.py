@@ -15,7 +15,8 @@ def register(app: typer.Typer):
         out: Path = typer.Option(..., "--out", help="output folder, or the card path "
                                  "(*.json; report files beside it)"),
         model: Optional[str] = typer.Option(None, "--model", help="model id (see `memli "
-                                            "models`), e.g. li_filament"),
+                                            "models`), e.g. li_filament, or 'all': fit every "
+                                            "model and rank them"),
         card: Optional[str] = typer.Option(None, "--card", help="start card (bundled name "
                                            "or path); default the model's default card"),
         params: Optional[str] = typer.Option(None, "--params", help="parameters to fit, "
@@ -36,8 +37,23 @@ def register(app: typer.Typer):
         bootstrap: int = typer.Option(0, "--bootstrap", help="N block-bootstrap refits "
                                       "(by cycle) for a second standard error"),
         read_voltage: float = typer.Option(0.1, "--read-voltage", help="read voltage, V"),
-        polarity: str = typer.Option("negative_set", "--polarity",
-                                     help="negative_set (paper's convention) or positive_set"),
+        polarity: str = typer.Option("auto", "--polarity",
+                                     help="which polarity SETs: auto (detected from the data), "
+                                     "negative_set or positive_set"),
+        start: str = typer.Option("data", "--start", help="start values: data (thresholds and "
+                                  "resistances from the extracted V_set, V_reset, R_LRS, "
+                                  "R_HRS, then a scan) or card (the card's values as they are)"),
+        strict: bool = typer.Option(False, "--strict", help="exit 1 when the fit (with "
+                                    "--model all: the best fit) is poor"),
+        area: Optional[List[str]] = typer.Option(None, "--area", help="electrode area, m^2 "
+                                                 "(one per file, or one for all); with "
+                                                 "several areas R_LRS vs area is evidence on "
+                                                 "the device type"),
+        sheet: Optional[List[str]] = typer.Option(None, "--sheet", help="workbook sheet to "
+                                                  "read (name, 0-based index or glob; "
+                                                  "repeatable)"),
+        offset: str = typer.Option("auto", "--offset", help="auto: subtract a current offset "
+                                   "read at the 0 V crossings; none"),
         columns: Optional[str] = typer.Option(None, "--columns", help="column override, e.g. "
                                               "t=0,v=Bias,i=Imeas"),
         units: Optional[str] = typer.Option(None, "--units", help="unit override, e.g. i=mA"),
@@ -56,100 +72,252 @@ def register(app: typer.Typer):
         force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
         json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
     ):
-        """Fit a model to I-V data by simulating the measured voltage waveform.
+        """Fit a model (or every model: --model all) to I-V data by simulating the measured
+        voltage waveform.
 
-        Writes the fitted card (models/ format, provenance "fit" with data hash and
-        stderr, per-cycle variability), report.md/.txt (lmfit-style: value +/- stderr,
-        correlations, goodness of fit) and overlay plots.  --json prints
+        Start values come from the data: each model's threshold parameters start at the
+        extracted median V_set / V_reset, its resistances at R_LRS / R_HRS, in the data's
+        SET polarity (a model of the other convention is used with its terminals
+        swapped).  Writes the fitted card (provenance "fit" with data hash and stderr),
+        report.md/.txt, overlay.png (both branches, HRS included) and simulated.csv
+        (measured and fitted current side by side).  Every fit gets a verdict, quality
+        good | fair | poor with reasons (limits in docs/fitting.md); a poor fit prints one
+        warning line on stderr and --strict makes it exit 1.  --json prints
         {"parameters": {name: {value, stderr, unit}}, "metrics": {median_abs_log10_error,
-        v_set_rmse, v_reset_rmse}, "card": PATH}.
+        v_set_rmse, v_reset_rmse}, "card": PATH, "quality", "quality_reasons", ...};
+        with --model all {"ranking": [{model, median_abs_log10_error, v_set_rmse,
+        v_reset_rmse, n_free, aic, bic, fit_s}, ...], "best": MODEL}, best first.
 
         Examples:
 
           memli fit memli/data/bundled/llzo_tip_generated.csv --model li_filament --max-cycles 20 --out out/fit --json
 
+          memli fit memli/data/bundled/llzo_tip_generated.csv --model all --max-cycles 5 --out out/rank --json
+
           memli fit memli/data/bundled/llzo_w_probe_generated.csv --card llzo_w_probe --params k_set_per_s,k_reset_per_s --max-cycles 5 --per-cycle none --out out/fit_w
         """
-        from ..cli import emit_json
-        from ..errors import MemliError
-        from ..fit import FitData, fit
-        from ..fit.report import summary, write_outputs
-        from ..errors import DataError
-        from ..fit.report import output_paths
-        from ._dataopts import check_positive, load_data
+        run_fit(**locals())
 
-        check_positive(read_voltage=read_voltage, max_nfev=max_nfev, max_points=max_points,
-                       sweep_rate=sweep_rate, max_cycles=max_cycles)
-        if bootstrap < 0:
-            raise DataError(f"--bootstrap {bootstrap}: expected 0 (off) or a number of refits")
-        losses = ("linear", "soft_l1", "huber", "cauchy", "arctan")
-        if loss not in losses:
-            raise DataError(f"--loss {loss!r}: expected one of {list(losses)}")
-        # outputs are checked before the (possibly long) fit
-        planned = output_paths(out, "card")
-        existing = [str(p) for k, p in planned.items() if p.exists()
-                    and (k != "card" or out.suffix.lower() == ".json")]
-        if existing and not force:
-            raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
-        d = load_data(data, columns, units, sense_resistor, channels, drop_bad_rows, decimal,
-                      polarity, pair)
-        from ._dataopts import check_read_voltage
-        check_read_voltage(d, read_voltage)
-        fd = FitData.from_ivdata(d, polarity, sweep_rate)
-        if max_cycles:
-            n = int(fd.cycle.max()) + 1
-            fd = fd.select_cycles(range(min(max_cycles, n)))
-        for f in d.meta.get("files", []):
-            src = f["path"] if isinstance(f, dict) else f
-            from ._dataopts import check_not_input_folder
-            check_not_input_folder(out, [src])
-        names = [p.strip() for p in params.split(",") if p.strip()] if params else None
-        pc = per_cycle or "none"
-        pc_arg = False if pc == "none" else (True if pc == "auto" else
-                                             [p.strip() for p in pc.split(",") if p.strip()])
-        from ..cards import load_card
-        from ..models.base import get_model
-        m_obj = load_card(card).model if card else (get_model(model) if model else None)
-        if m_obj is not None:
-            for nm in (names or []) + (pc_arg if isinstance(pc_arg, list) else []):
-                if nm not in m_obj.params:
-                    raise DataError(f"--params/--per-cycle {nm!r}: not a parameter of model "
-                                    f"{m_obj.name!r}." + m_obj.suggest(nm))
-        show = sys.stderr.isatty() and not quiet
-        bar = None
-        if show:
-            from rich.progress import Progress
-            bar = Progress(transient=True, console=None)
-            bar.start()
-            tasks = {}
 
-            def progress(stage, done, total):
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done)
-        else:
-            progress = None
+def check_plausible(d, units) -> None:
+    """DataError (one line) when the loaded record cannot be a memristor's I-V in SI units:
+    currents of amperes or voltages of hundreds of volts (a unit read wrongly, or columns
+    that are not voltage and current).  Explicit ``--units`` skip the check."""
+    import numpy as np
+
+    from ..errors import DataError
+    if units:
+        return
+    _, v, i, _ = d.arrays()
+    files = ", ".join(f["path"] if isinstance(f, dict) else str(f)
+                      for f in d.meta.get("files", [])[:2]) or "data"
+    imax = float(np.nanmax(np.abs(i))) if len(i) else 0.0
+    vmax = float(np.nanmax(np.abs(v))) if len(v) else 0.0
+    if imax >= 0.5:
+        raise DataError(f"{files}: current column reaches {imax:.3g} A, implausible for a "
+                        "memristor (expected below 0.5 A); if the column is in mA or uA pass "
+                        "--units i=mA (or i=uA), else choose the current column with --columns")
+    if vmax >= 100.0:
+        raise DataError(f"{files}: voltage column reaches {vmax:.3g} V, implausible for a "
+                        "memristor sweep (expected below 100 V); if it is in mV pass "
+                        "--units v=mV, else choose the voltage column with --columns")
+
+
+def _fit_data(d, polarity, sweep_rate, read_voltage, offset, areas):
+    """FitData through the extraction's analysis (same polarity, offset, cycles, floor and
+    compliance as ``memli extract``); (FitData, analysis or None)."""
+    from ..data.analysis import analyse
+    from ..fit import FitData
+    try:
+        an = analyse(d, read_voltage_v=read_voltage, polarity=polarity,
+                     sweep_rate_v_per_s=sweep_rate, offset=offset, area_m2=areas)
+    except TypeError:            # an analysis without these options
+        an = None
+    if an is None:
+        return FitData.from_ivdata(d, polarity, sweep_rate), None
+    return FitData.from_analysis(an, d, polarity != "auto"), an
+
+
+def _areas_r_lrs(an):
+    """(area in m^2, median R_LRS in ohm) per area, from the analysis' per-cycle rows."""
+    import numpy as np
+    if an is None:
+        return []
+    by = {}
+    for r in an.cycles:
+        ra, rl = r.get("ra_lrs_ohm_m2"), r.get("r_lrs_ohm")
+        if ra and rl:
+            by.setdefault(round(ra / rl, 30), []).append(rl)
+    return [(a, float(np.median(v))) for a, v in by.items()]
+
+
+def run_fit(data, out, model, card, params, per_cycle, max_cycles, r_series, loss, max_nfev,
+            max_points, bootstrap, read_voltage, polarity, start, strict, area, sheet, offset,
+            columns, units, sense_resistor, channels, drop_bad_rows, decimal, sweep_rate, pair,
+            quiet, force, json_):
+    """The body of ``memli fit`` (options as in its --help)."""
+    import typer
+
+    from ..cli import emit_json
+    from ..errors import DataError, MemliError
+    from ..fit import fit
+    from ..fit.report import output_paths, summary, write_outputs
+    from ._dataopts import (check_not_input_folder, check_positive, check_read_voltage,
+                            load_data, parse_areas)
+
+    check_positive(read_voltage=read_voltage, max_nfev=max_nfev, max_points=max_points,
+                   sweep_rate=sweep_rate, max_cycles=max_cycles)
+    if bootstrap < 0:
+        raise DataError(f"--bootstrap {bootstrap}: expected 0 (off) or a number of refits")
+    losses = ("linear", "soft_l1", "huber", "cauchy", "arctan")
+    if loss not in losses:
+        raise DataError(f"--loss {loss!r}: expected one of {list(losses)}")
+    if start not in ("data", "card"):
+        raise DataError(f"--start {start}: expected data or card")
+    if polarity not in ("auto", "negative_set", "positive_set"):
+        raise DataError(f"--polarity {polarity}: expected auto, negative_set or positive_set")
+    every = model == "all"
+    if every and card:
+        raise DataError("--model all fits every model from its own card; drop --card")
+    if every and params:
+        raise DataError("--model all: --params names one model's parameters; drop it")
+    # outputs are checked before the (possibly long) fit
+    planned = output_paths(out, "card") if not every else {
+        "ranking_json": out / "ranking.json", "ranking_md": out / "ranking.md"}
+    existing = [str(p) for k, p in planned.items() if p.exists()
+                and (k != "card" or out.suffix.lower() == ".json")]
+    if existing and not force:
+        raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
+    areas = parse_areas(area)
+    d = load_data(data, columns, units, sense_resistor, channels, drop_bad_rows, decimal,
+                  polarity, pair, sheets=sheet)
+    check_plausible(d, units)
+    check_read_voltage(d, read_voltage)
+    for f in d.meta.get("files", []):
+        check_not_input_folder(out, [f["path"] if isinstance(f, dict) else f])
+    fd, an = _fit_data(d, polarity, sweep_rate, read_voltage, offset, areas)
+    if max_cycles and fd.n_cycles:
+        fd = fd.select_cycles(range(min(max_cycles, fd.n_cycles)))
+    names = [p.strip() for p in params.split(",") if p.strip()] if params else None
+    pc = per_cycle or "none"
+    pc_arg = False if pc == "none" else (True if pc == "auto" else
+                                         [p.strip() for p in pc.split(",") if p.strip()])
+    from ..cards import load_card
+    from ..models.base import get_model
+    m_obj = load_card(card).model if card else (get_model(model) if model and not every
+                                                else None)
+    if m_obj is not None:
+        for nm in (names or []) + (pc_arg if isinstance(pc_arg, list) else []):
+            if nm not in m_obj.params:
+                raise DataError(f"--params/--per-cycle {nm!r}: not a parameter of model "
+                                f"{m_obj.name!r}." + m_obj.suggest(nm))
+    show = sys.stderr.isatty() and not quiet
+    bar = None
+    progress = None
+    if show:
+        from rich.progress import Progress
+        bar = Progress(transient=True, console=None)
+        bar.start()
+        tasks = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+    kw = dict(r_series_ohm=r_series, loss=loss, max_nfev=max_nfev, progress=progress,
+              polarity=fd.polarity, read_voltage_v=read_voltage, max_points=max_points,
+              bootstrap=bootstrap, start=start)
+    try:
+        if every:
+            return _fit_all(fd, an, out, force, kw, json_, strict, quiet)
         try:
-            res = fit(fd, model=model, card=card, params=names, r_series_ohm=r_series,
-                      loss=loss, max_nfev=max_nfev, per_cycle=pc_arg, progress=progress,
-                      polarity=polarity, read_voltage_v=read_voltage, max_points=max_points,
-                      bootstrap=bootstrap)
+            res = fit(fd, model=model, card=card, params=names, per_cycle=pc_arg, **kw)
         except MemliError as e:
             if pc_arg is True and "per-cycle" in str(e):
-                res = fit(fd, model=model, card=card, params=names, r_series_ohm=r_series,
-                          loss=loss, max_nfev=max_nfev, per_cycle=False, progress=progress,
-                          polarity=polarity, read_voltage_v=read_voltage,
-                          max_points=max_points, bootstrap=bootstrap)
+                res = fit(fd, model=model, card=card, params=names, per_cycle=False, **kw)
             else:
                 raise
-        finally:
-            if bar is not None:
-                bar.stop()
-        paths = write_outputs(res, out, force=force)
-        summ = summary(res, paths["card"])
-        summ["outputs"] = paths
-        if json_:
-            emit_json(summ)
-        else:
-            typer.echo(res.report())
-            typer.echo(f"wrote {paths['card']} and {paths['report_md']}")
+    finally:
+        if bar is not None:
+            bar.stop()
+    paths = write_outputs(res, out, force=force)
+    summ = summary(res, paths["card"])
+    summ["outputs"] = paths
+    if json_:
+        emit_json(summ)
+    else:
+        typer.echo(res.report())
+        typer.echo(f"wrote {paths['card']}, {paths['report_md']} and {paths['simulated_csv']}")
+    _warn_and_exit(res.verdict, res.card.model.base_name, strict)
+
+
+def _warn_and_exit(verdict, model, strict):
+    import typer
+    if verdict.get("quality") == "poor":
+        why = "; ".join(verdict.get("reasons", [])) or "see the report"
+        typer.echo(f"memli: warning: the fit of {model} is poor ({why})", err=True)
+        if strict:
+            raise typer.Exit(1)
+
+
+def _fit_all(fd, an, out, force, kw, json_, strict, quiet):
+    """``--model all``: every model fitted, ranked; outputs per model in OUT/<model>/."""
+    import json
+
+    import typer
+
+    from ..cli import emit_json
+    from ..fit.rank import device_type, fit_all, ranking
+    from ..fit.report import write_outputs
+    from ..fsio import json_clean, write_text_atomic
+    results = fit_all(fd, **kw)
+    rank = ranking(results)
+    dev = device_type(results, rank, _areas_r_lrs(an))
+    outputs = {}
+    for m, res in results.items():
+        if not isinstance(res, Exception):
+            outputs[m] = write_outputs(res, out / m, force=force)
+    best = next((r["model"] for r in rank if r["quality"] != "failed"), None)
+    summ = {"ranking": rank, "best": best, "polarity": fd.polarity,
+            "generated": fd.generated, "device_type": dev, "outputs": outputs}
+    try:
+        from ..fit.plots import plot_ranking
+        plot_ranking(results, rank, out / "ranking.png", fd.generated)
+        summ["outputs"]["ranking_png"] = str(out / "ranking.png")
+    except Exception:     # noqa: BLE001 - a figure that fails does not lose the ranking
+        pass
+    write_text_atomic(out / "ranking.json", json.dumps(json_clean(summ), indent=2) + "\n")
+    write_text_atomic(out / "ranking.md", ranking_md(summ))
+    if json_:
+        emit_json(summ)
+    else:
+        typer.echo(ranking_md(summ))
+    if dev.get("statement") and not json_ and not quiet:
+        typer.echo(f"memli: note: {dev['statement']}", err=True)
+    verdict = results[best].verdict if best else {"quality": "poor",
+                                                    "reasons": ["every model failed"]}
+    _warn_and_exit(verdict, best or "every model", strict)
+
+
+def ranking_md(summ) -> str:
+    """The ranking as a markdown report (table, device type, overlays side by side)."""
+    def f(x, fmt=".4g"):
+        return "-" if x is None else format(x, fmt)
+    lines = ["# Model ranking" + (" (GENERATED data)" if summ.get("generated") else ""), "",
+             f"SET polarity of the data: {summ['polarity']}. Best model: "
+             f"**{summ['best']}**.", "",
+             "| rank | model | quality | median abs log10 error | V_set RMSE (V) | "
+             "V_reset RMSE (V) | free parameters | AIC | BIC | fit (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for k, r in enumerate(summ["ranking"]):
+        lines.append(f"| {k + 1} | {r['model']} | {r['quality']} | "
+                     f"{f(r['median_abs_log10_error'], '.3g')} | {f(r['v_set_rmse'], '.3g')} | "
+                     f"{f(r['v_reset_rmse'], '.3g')} | {f(r['n_free'], 'd')} | {f(r['aic'])} | "
+                     f"{f(r['bic'])} | {f(r['fit_s'], '.2f')} |")
+    dev = summ.get("device_type", {})
+    lines += ["", f"Device type: {dev.get('type', 'unknown')}"
+              + (f": {dev['statement']}" if dev.get("statement") else ""), ""]
+    lines += [f"- {e}" for e in dev.get("evidence", [])]
+    if "ranking_png" in summ.get("outputs", {}):
+        lines += ["", "![overlays, best first](ranking.png)"]
+    return "\n".join(lines) + "\n"

@@ -26,7 +26,8 @@ def output_paths(out, card_name: str | None = None) -> dict:
     return {"card": card, "report_md": d / f"{stem}report.md",
             "report_txt": d / f"{stem}report.txt", "overlay_png": d / f"{stem}overlay.png",
             "summary_json": d / f"{stem}fit.json", "per_cycle_png": d / f"{stem}per_cycle.png",
-            "per_cycle_csv": d / f"{stem}per_cycle.csv"}
+            "per_cycle_csv": d / f"{stem}per_cycle.csv",
+            "simulated_csv": d / f"{stem}simulated.csv"}
 
 
 def summary(res: FitResult, card_path) -> dict:
@@ -37,9 +38,23 @@ def summary(res: FitResult, card_path) -> dict:
                      if p.stderr_bootstrap is not None else {})}
               for k, p in res.params.items() if p.vary}
     out = {"parameters": params, "metrics": dict(res.metrics), "card": str(card_path),
-           "model": res.card.model.name, "generated": res.data.generated,
+           "model": res.card.model.base_name, "generated": res.data.generated,
            "n_points": res.n_points, "reduced_chi_square": res.redchi,
            "elapsed_s": res.elapsed_s}
+    v = res.verdict or {}
+    out["quality"] = v.get("quality")
+    out["quality_reasons"] = list(v.get("reasons", []))
+    out["per_cycle_errors"] = [
+        {k: r[k] for k in ("cycle", "rms_log10_error", "v_set_error", "v_reset_error")}
+        for r in v.get("per_cycle", [])]
+    out["polarity"] = res.data.polarity
+    out["model_used"] = res.card.model.name
+    out["compliance_by_polarity"] = {("positive" if s > 0 else "negative"): a
+                                     for s, a in sorted(res.data.compliance_by_sign.items())}
+    out["n_free"] = res.n_free
+    out["aic"] = res.aic
+    out["bic"] = res.bic
+    out["start_from_data"] = res.start_info.get("from_data", {})
     if res.per_cycle:
         out["variability"] = res.per_cycle["variability"]
     return out
@@ -60,11 +75,11 @@ def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) 
     write_text_atomic(paths["report_txt"], txt + "\n")
     gen = " (GENERATED data)" if res.data.generated else ""
     figs = []
+    write_text_atomic(paths["simulated_csv"], simulated_csv(res))
     if plots:
-        from ..data.plots import plot_fit_overlay, plot_params_hist
-        plot_fit_overlay((res.data.v_v, res.data.i_a), res.i_fit_a, res.data.cycle,
-                         paths["overlay_png"], f"{res.card.model.name}: measured (dots) vs "
-                         f"fit (lines){gen}", res.data.floor_a)
+        from ..data.plots import plot_params_hist
+        from .plots import plot_overlay
+        plot_overlay(res, paths["overlay_png"])
         figs.append(paths["overlay_png"])
         if res.per_cycle and res.per_cycle["n_ok"]:
             pc = res.per_cycle
@@ -85,6 +100,12 @@ def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) 
         md += ["**The data are GENERATED (simulated with measurement effects), not measured.**",
                ""]
     m = res.metrics
+    v = res.verdict or {}
+    md += [f"**Quality: {v.get('quality', 'n/a')}**"
+           + (": " + "; ".join(v.get("reasons", [])) if v.get("reasons") else ""), ""]
+    if res.card.model.is_reversed:
+        md += [f"The data SET at {res.data.polarity}; model `{res.card.model.base_name}` is "
+               f"used with its terminals swapped (`{res.card.model.name}`).", ""]
     md += ["## Goodness of fit", "",
            "| metric | value |", "|---|---|",
            *[f"| {k} | {'n/a' if v is None else f'{v:.4g}'} |" for k, v in m.items()],
@@ -99,6 +120,15 @@ def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) 
         rel = "" if p.stderr is None or not p.value else f"{abs(p.stderr / p.value) * 100:.2f}"
         md.append(f"| {p.name} | {p.value:.6g} | {se} | {rel} | {p.unit} | {p.init:.6g} | "
                   f"{p.why_no_stderr or ''} |")
+    if v.get("per_cycle"):
+        md += ["", "## Per cycle", "", "| cycle | RMS log10 error (decades) | V_set data / fit (V) "
+               "| V_reset data / fit (V) |", "|---|---|---|---|"]
+
+        def f(x):
+            return "-" if x is None else f"{x:.3g}"
+        for r in v["per_cycle"]:
+            md.append(f"| {r['cycle']} | {f(r['rms_log10_error'])} | {f(r['v_set_data'])} / "
+                      f"{f(r['v_set_fit'])} | {f(r['v_reset_data'])} / {f(r['v_reset_fit'])} |")
     md += ["", "## lmfit-style report", "", "```", txt, "```", ""]
     for f in figs:
         md.append(f"![{f.stem}]({f.name})")
@@ -109,3 +139,17 @@ def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) 
 
 
 _clean = json_clean
+
+def simulated_csv(res: FitResult) -> str:
+    """The measured record with the fitted simulation beside it: ``t_s, v_v, i_meas_a,
+    i_fit_a, cycle`` (GENERATED header line when the data are generated)."""
+    import io
+    d = res.data
+    buf = io.StringIO()
+    gen = "GENERATED data (not a measurement); " if d.generated else ""
+    buf.write(f"# {gen}fit of model {res.card.model.name} (card {res.card.name}); "
+              f"SET polarity {d.polarity}\n")
+    buf.write("t_s,v_v,i_meas_a,i_fit_a,cycle\n")
+    for t, v, i, f, c in zip(d.t_s, d.v_v, d.i_a, res.i_fit_a, d.cycle):
+        buf.write(f"{t:.9g},{v:.6g},{i:.6e},{f:.6e},{int(c)}\n")
+    return buf.getvalue()
