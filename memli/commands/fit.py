@@ -54,6 +54,11 @@ def register(app: typer.Typer):
                                                   "repeatable)"),
         offset: str = typer.Option("auto", "--offset", help="auto: subtract a current offset "
                                    "read at the 0 V crossings; none"),
+        pulses: bool = typer.Option(False, "--pulses", help="DATA is a pulse-response table "
+                                    "(pulse, amplitude, width, read conductance or current): "
+                                    "fit by simulating the pulse protocol"),
+        x0: Optional[str] = typer.Option(None, "--x0", help="initial states of the device, "
+                                         "e.g. x=0.05 (default: the model's)"),
         columns: Optional[str] = typer.Option(None, "--columns", help="column override, e.g. "
                                               "t=0,v=Bias,i=Imeas"),
         units: Optional[str] = typer.Option(None, "--units", help="unit override, e.g. i=mA"),
@@ -95,6 +100,8 @@ def register(app: typer.Typer):
           memli fit memli/data/bundled/llzo_tip_generated.csv --model all --max-cycles 5 --out out/rank --json
 
           memli fit memli/data/bundled/llzo_w_probe_generated.csv --card llzo_w_probe --params k_set_per_s,k_reset_per_s --max-cycles 5 --per-cycle none --out out/fit_w
+
+          memli fit memli/data/bundled/oxide_potdep_generated.csv --pulses --model yakopcic --params ap_per_s,an_per_s,a1_a --x0 x=0.05 --out out/pulses --json
         """
         run_fit(**locals())
 
@@ -154,7 +161,7 @@ def _areas_r_lrs(an):
 def run_fit(data, out, model, card, params, per_cycle, max_cycles, r_series, loss, max_nfev,
             max_points, bootstrap, read_voltage, polarity, start, strict, area, sheet, offset,
             columns, units, sense_resistor, channels, drop_bad_rows, decimal, sweep_rate, pair,
-            quiet, force, json_):
+            quiet, force, json_, pulses=False, x0=None):
     """The body of ``memli fit`` (options as in its --help)."""
     import typer
 
@@ -188,6 +195,10 @@ def run_fit(data, out, model, card, params, per_cycle, max_cycles, r_series, los
                 and (k != "card" or out.suffix.lower() == ".json")]
     if existing and not force:
         raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
+    x0_map = _parse_x0(x0)
+    if pulses:
+        return _fit_pulses(data, out, model, card, params, x0_map, max_nfev, force, json_,
+                           strict)
     areas = parse_areas(area)
     d = load_data(data, columns, units, sense_resistor, channels, drop_bad_rows, decimal,
                   polarity, pair, sheets=sheet)
@@ -321,3 +332,68 @@ def ranking_md(summ) -> str:
     if "ranking_png" in summ.get("outputs", {}):
         lines += ["", "![overlays, best first](ranking.png)"]
     return "\n".join(lines) + "\n"
+
+
+def _parse_x0(text):
+    from ..errors import DataError
+    if not text:
+        return None
+    out = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        k, _, v = part.partition("=")
+        try:
+            out[k.strip()] = float(v)
+        except ValueError:
+            raise DataError(f"--x0 {part.strip()}: expected NAME=VALUE, e.g. x=0.05") from None
+    return out
+
+
+def _fit_pulses(data, out, model, card, params, x0, max_nfev, force, json_, strict):
+    """``--pulses``: fit a pulse-response table; card, report, pulses.png, simulated.csv."""
+    import json
+
+    import typer
+
+    from ..cli import emit_json
+    from ..data.pulses import load_pulses
+    from ..errors import DataError, MemliError
+    from ..fit.pulses import fit_pulses
+    from ..fsio import json_clean, write_text_atomic
+    from ._dataopts import check_not_input_folder
+    if len(data) != 1:
+        raise DataError(f"--pulses: give one pulse table, got {len(data)} arguments")
+    check_not_input_folder(out, data)
+    paths = {"card": out / "card.json", "report_txt": out / "report.txt",
+             "pulses_png": out / "pulses.png", "simulated_csv": out / "simulated.csv",
+             "summary_json": out / "fit.json"}
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
+    tab = load_pulses(data[0])
+    names = [p.strip() for p in params.split(",") if p.strip()] if params else None
+    res = fit_pulses(tab, model=model, card=card, params=names, x0=x0, max_nfev=max_nfev)
+    res.card.save(paths["card"], force=True)
+    write_text_atomic(paths["report_txt"], res.report() + "\n")
+    gen = "# GENERATED data (not a measurement)\n" if tab.generated else ""
+    write_text_atomic(paths["simulated_csv"], gen + "pulse,amplitude_v,g_meas_siemens,"
+                      "g_fit_siemens\n" + "".join(
+                          f"{int(n)},{a:.6g},{g:.6e},{f:.6e}\n" for n, a, g, f in
+                          zip(tab.pulse, tab.amplitude_v, tab.g_siemens, res.g_fit_siemens)))
+    from ..fit.plots import plot_pulses
+    plot_pulses(res, paths["pulses_png"])
+    summ = {"parameters": {k: {"value": p.value, "stderr": p.stderr, "unit": p.unit,
+                               **({"note": p.why_no_stderr} if p.why_no_stderr else {})}
+                           for k, p in res.params.items() if p.vary},
+            "metrics": res.metrics, "card": str(paths["card"]),
+            "model": res.card.model.base_name, "model_used": res.card.model.name,
+            "generated": tab.generated, "n_pulses": len(tab),
+            "quality": res.verdict["quality"], "quality_reasons": res.verdict["reasons"],
+            "elapsed_s": res.elapsed_s, "outputs": {k: str(p) for k, p in paths.items()}}
+    write_text_atomic(paths["summary_json"], json.dumps(json_clean(summ), indent=2) + "\n")
+    if json_:
+        emit_json(summ)
+    else:
+        typer.echo(res.report())
+    _warn_and_exit(res.verdict, res.card.model.base_name, strict)
