@@ -62,18 +62,11 @@ def _load_npy(path: Path, what: str):
 
 
 def _parse_sizes(sizes: Optional[str]) -> list:
-    """``--sizes 8,16,32`` as a list of whole numbers >= 1."""
-    from ..errors import DataError
+    """``--sizes 8,16,32`` as a list of whole numbers in [1, 4096]."""
+    from ._parse import parse_list
     if not sizes:
         return []
-    try:
-        out = [int(s) for s in sizes.split(",")]
-    except ValueError:
-        raise DataError(f"--sizes {sizes!r}: expected a comma list of whole numbers, e.g. "
-                        "8,16,32") from None
-    if any(s < 1 for s in out):
-        raise DataError(f"--sizes {sizes!r}: expected array sizes >= 1")
-    return out
+    return parse_list(sizes, "--sizes", 1, 4096, "array sizes", integer=True, max_items=32)
 
 
 def _parse_cells(items, n, m):
@@ -94,12 +87,8 @@ def _states(xb, state: Optional[List[str]], seed: int, random_x: bool):
     import numpy as np
 
     from ..errors import DataError
-    from .simulate import parse_assignments
-    vals = parse_assignments(state, "--state")
-    for k, v in vals.items():
-        if k not in xb.model.state_names:
-            raise DataError(f"--state {k}: not a state of {xb.model.name}; states are "
-                            f"{xb.model.state_names}")
+    from ._parse import parse_states
+    for k, v in parse_states(state, xb.model).items():
         xb.states[xb.model.state_names.index(k)] = v
     if random_x:
         s = xb.model.states[0]
@@ -394,16 +383,9 @@ def tipfilm_cmd(
     from ..cli import emit_json
     from ..errors import DataError
 
-    def floats(s, flag):
-        try:
-            vals = [float(x) for x in s.split(",") if x.strip()]
-        except ValueError:
-            raise DataError(f"{flag} {s!r}: expected comma-separated numbers in m") from None
-        if not vals or min(vals) <= 0:
-            raise DataError(f"{flag} {s!r}: expected positive lengths in m")
-        return vals
-    pitches = floats(pitch, "--pitch-m")
-    grains = floats(grain_size, "--grain-size-m")
+    from ._parse import parse_list
+    pitches = parse_list(pitch, "--pitch-m", 1e-9, 1e-2, "m", max_items=50)
+    grains = parse_list(grain_size, "--grain-size-m", 1e-9, 1e-2, "m", max_items=50)
     if n_side < 1 or cycles < 1:
         raise DataError(f"--n-side {n_side}, --cycles {cycles}: expected >= 1")
     files = [out / "summary.json", out / "stable_fraction.png", out / "tipfilm.cir"]

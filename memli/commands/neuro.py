@@ -51,9 +51,10 @@ def _choice(opt: str, value: str, choices) -> str:
 
 
 #: lower bound (and strictness) of each sweepable setting's values
-_SWEEP_BOUNDS = {"variability": (0.0, False), "on_off": (0.0, True),
-                 "r_wire_ohm": (0.0, False), "k_deg_per_m2": (0.0, False),
-                 "n_condition": (0.0, False)}
+#: sweep NAME -> (lower bound, lower bound strict, upper bound) of its --value entries
+_SWEEP_BOUNDS = {"variability": (0.0, False, 10.0), "on_off": (0.0, True, 1e15),
+                 "r_wire_ohm": (0.0, False, 1e9), "k_deg_per_m2": (0.0, False, 1e30),
+                 "n_condition": (0.0, False, 1000.0)}
 
 
 def _sweep_values(name: str, values):
@@ -61,13 +62,17 @@ def _sweep_values(name: str, values):
     if not values or name == "card":
         return values or None
     out = []
-    lo, strict = _SWEEP_BOUNDS.get(name, (None, False))
+    lo, strict, hi = _SWEEP_BOUNDS.get(name, (None, False, None))
+    if len(values) > 50:
+        raise DataError(f"--value: {len(values)} values; at most 50 per sweep")
     for v in values:
         try:
             x = float(v)
         except ValueError:
             raise DataError(f"--value {v!r}: expected a number for sweep {name}") from None
         _num("--value", x, lo, strict)
+        if hi is not None and x > hi:
+            raise DataError(f"--value {v}: expected at most {hi:g} for sweep {name}")
         if name == "n_condition":
             if x != int(x):
                 raise DataError(f"--value {v!r}: expected a whole number of cycles")
@@ -246,7 +251,7 @@ def register(app: typer.Typer):
         """
         from ..cli import emit_json
         from ..neuro.experiments import run_training
-        from .simulate import parse_assignments
+        from ._parse import parse_assignments
         if task not in ("letters", "digits"):
             raise DataError(f"--task {task!r}; expected letters or digits")
         _num("--epochs", epochs, 1)
