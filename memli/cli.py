@@ -66,6 +66,28 @@ def _register_all():
     apply_bounds(app)
 
 
+def _describe(e: BaseException) -> tuple[int, str]:
+    """Exit code and one-line message for an exception no command turned into a
+    MemliError (no Python class names: the user sees what went wrong, not where)."""
+    text = " ".join(str(e).split())[:300]
+    if isinstance(e, MemoryError):
+        return 2, ("not enough memory for this request; reduce the problem size "
+                   "(array sizes, points, cycles)")
+    if isinstance(e, RecursionError):
+        return 2, "input nested too deeply"
+    if isinstance(e, OverflowError):
+        return 2, f"a number is too large to handle ({text})"
+    if isinstance(e, UnicodeError):
+        return 2, f"cannot decode a text input as UTF-8 ({text})"
+    if isinstance(e, OSError):
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        return 2, f"{where}{e.strerror or text}"
+    if isinstance(e, ValueError):
+        return 2, text or "invalid value"
+    return 1, (f"internal error ({text or 'no message'}); "
+               "run with --debug for the traceback and report it")
+
+
 def main(argv=None):
     """Console-script entry point."""
     _register_all()
@@ -93,8 +115,9 @@ def main(argv=None):
             sys.exit(2)
         if debug:
             raise
-        typer.echo(f"memli: error: {type(e).__name__}: {e}", err=True)
-        sys.exit(2 if isinstance(e, (ValueError, OSError)) else 1)
+        code, msg = _describe(e)
+        typer.echo(f"memli: error: {msg}", err=True)
+        sys.exit(code)
     sys.exit(rc if isinstance(rc, int) else 0)
 
 

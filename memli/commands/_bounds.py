@@ -47,7 +47,7 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "--v-pre": (-1000.0, 1000.0, "V"),
     "--vin": (-1000.0, 1000.0, "V"),
     "--vin-max": (0.0, 1000.0, "V"),
-    "--read-voltage": (-100.0, 100.0, "V"),
+    "--read-voltage": (1e-4, 100.0, "V (magnitude)"),
     "--dv": (1e-9, 10.0, "V"),
     # times and rates
     "--hold-s": (1e-9, 1e9, "s"),
