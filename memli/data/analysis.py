@@ -159,12 +159,23 @@ def _switch_v(v, i, lobe, floor, criterion, i_threshold_a, min_ratio, rising):
     L = np.log10(np.maximum(ii, 3 * floor))             # log current
     G = L - np.log10(np.maximum(av, 1e-300))            # log conductance
     n = vv.size
+    w = 1
     if n > 40:                                          # dense captures: median filter
         w = int(min(11, max(3, (n // 60) | 1)))
         Ls = _runmed(L, w)
         Gs = Ls - np.log10(np.maximum(av, 1e-300))
     else:
         Ls, Gs = L, G
+
+    def refine(k):
+        """The steepest raw step within the filter width of smoothed step k."""
+        if w == 1:
+            return k
+        lo_, hi_ = max(0, k - w), min(n - 2, k + w)
+        dr = s * np.diff(G[lo_:hi_ + 2])
+        okr = ok[lo_:hi_ + 1] & ok[lo_ + 1:hi_ + 2]
+        dr = np.where(okr, dr, -np.inf)
+        return lo_ + int(np.argmax(dr)) if np.isfinite(dr).any() else k
     f = lobe.turn - lobe.start                          # forward branch: 0..f
     fw = slice(0, f + 1) if f >= 2 else slice(0, n)
     idx = np.arange(n)[fw]
@@ -184,7 +195,8 @@ def _switch_v(v, i, lobe, floor, criterion, i_threshold_a, min_ratio, rising):
     if swing < math.log10(min_ratio):
         return None
     if criterion == "jump":
-        return float(0.5 * (vv[k_best] + vv[k_best + 1]))
+        kr = refine(k_best)
+        return float(0.5 * (vv[kr] + vv[kr + 1]))
     if criterion == "slope":
         fv = idx
         if fv.size >= 3:
@@ -203,20 +215,21 @@ def _switch_v(v, i, lobe, floor, criterion, i_threshold_a, min_ratio, rising):
                 j0, j1 = int(a0[k]), int(a1[k])
                 # the steepest single step inside the chosen window
                 sub = s * np.diff(Gs[j0:j1 + 1])
-                jj = j0 + int(np.argmax(sub))
+                jj = refine(j0 + int(np.argmax(sub)))
                 return float(0.5 * (vv[jj] + vv[jj + 1]))
-        return float(0.5 * (vv[k_best] + vv[k_best + 1]))
+        kr = refine(k_best)
+        return float(0.5 * (vv[kr] + vv[kr + 1]))
     if criterion == "peak":
         if rising:
             # SET: where |I| first reaches its top level (compliance onset)
             top = float(np.max(Ls[fw]))
             hit = np.flatnonzero(Ls[fw] >= top - math.log10(1.05))
             return float(vv[idx[hit[0]]])
-        # RESET: the largest |I| before the drop
-        kd = k_best
+        # RESET: the largest |I| before the drop (raw readings up to the drop)
+        kd = refine(k_best)
         seg = np.arange(0, kd + 1)
         seg = seg[ok[seg]] if ok[seg].any() else seg
-        kp = int(seg[np.argmax(Ls[seg])])
+        kp = int(seg[np.argmax(L[seg])])
         return float(vv[kp])
     if criterion == "threshold":
         thr = math.log10(i_threshold_a)
@@ -372,7 +385,7 @@ def analyse(data, read_voltage_v: float = 0.1, polarity: str = "auto",
     if offset == "auto":
         off, spread, n = estimate_offset(v, i, sw)
         floor0 = detect_noise_floor(v, i)
-        if n >= 2 and off != 0.0 and abs(off) > 3 * spread and abs(off) > floor0:
+        if n >= 3 and off != 0.0 and abs(off) > 3 * spread and abs(off) > 0.1 * floor0:
             offset_a = off
             i = i - off
             warnings.append(f"current offset {off:.3g} A (read at {n} zero crossings) "

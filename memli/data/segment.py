@@ -223,19 +223,29 @@ def detect_noise_floor(v, i, zero_frac: float = 0.05):
 def estimate_offset(v, i, sweep=None):
     """Current offset, A, read where the voltage crosses 0 V: ``(offset, spread, n)``.
 
-    Currents at exact 0 V samples and interpolated at sign changes are collected; the
-    offset is their median and the spread 1.48 x their median absolute deviation.
+    Currents at exact 0 V (one reading per run of such samples) and interpolated at
+    sign changes are collected; the offset is their median and the spread 1.48 x their
+    median absolute deviation.
     """
     v = np.asarray(v, float)
     i = np.asarray(i, float)
-    vals = list(i[v == 0.0])
+    # each run of samples at exactly 0 V is one reading (a dwell must not outvote the
+    # crossings), and so is each sign change
+    z = np.flatnonzero(v == 0.0)
+    vals = [float(np.median(i[r])) for r in np.split(z, np.flatnonzero(np.diff(z) > 1) + 1)
+            if r.size]
     s = np.sign(v)
-    k = np.flatnonzero((s[:-1] * s[1:]) < 0)
+    nz = np.flatnonzero(s != 0)
+    k = nz[:-1][(s[nz[:-1]] * s[nz[1:]]) < 0]
+    k2 = nz[1:][(s[nz[:-1]] * s[nz[1:]]) < 0]
+    adjacent = k2 == k + 1
+    k, k2 = k[adjacent], k2[adjacent]
     if sweep is not None:
         sw = np.asarray(sweep)
-        k = k[sw[k] == sw[k + 1]]
-    w = v[k] / (v[k] - v[k + 1])
-    vals += list(i[k] + w * (i[k + 1] - i[k]))
+        keep = sw[k] == sw[k2]
+        k, k2 = k[keep], k2[keep]
+    w = v[k] / (v[k] - v[k2])
+    vals += list(i[k] + w * (i[k2] - i[k]))
     vals = np.asarray(vals, float)
     vals = vals[np.isfinite(vals)]
     if vals.size < 2:

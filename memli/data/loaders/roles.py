@@ -105,8 +105,9 @@ def _row_kind(row, dc):
     if not cells:
         return "empty", 0, 0
     nnum = sum(is_num(c, dc) for c in cells)
-    ntext = len(cells) - nnum
-    if nnum >= 1 and nnum >= ntext and (nnum >= 2 or len(cells) == 1):
+    nerr = sum(cell_text(c).upper() in EXCEL_ERRORS for c in cells)
+    ntext = len(cells) - nnum - nerr
+    if nnum >= 1 and nnum >= ntext and (nnum + nerr >= 2 or len(cells) == 1):
         return "data", nnum, ntext
     return "text", nnum, ntext
 
@@ -297,6 +298,7 @@ def _cells(tab, block, j):
 
 
 def _numeric_density(tab, block, j, limit=400):
+    """Fraction of the block's rows (first ``limit``) with a non-empty cell in column j."""
     rows = block.rows[:limit]
     if block.values is not None:
         col = block.values[:limit, j]
@@ -304,7 +306,7 @@ def _numeric_density(tab, block, j, limit=400):
     n = 0
     for k in rows:
         r = tab.rows[k]
-        if j < len(r) and cell_text(r[j]) and is_num(r[j], tab.decimal_comma):
+        if j < len(r) and cell_text(r[j]):
             n += 1
     return n / max(len(rows), 1)
 
@@ -371,7 +373,11 @@ def assign_roles(tab, block, names, units, width, opts: Opts):
                 continue
             # scalar results (values in row 2 only) are not data columns
             dens = {j: _numeric_density(tab, block, j) for _, j, _ in lst}
-            dense = [x for x in lst if dens[x[1]] >= 0.5] or lst
+            dense = [x for x in lst if dens[x[1]] >= 0.5]
+            if not dense:
+                roles.setdefault("_sparse", {})[r] = [j for _, j, _ in lst]
+                continue                 # only scalar results / a short side table
+
             if r == "i" and len(dense) >= 3 and "i" not in user and "v" in cand:
                 roles["i"] = [j for _, j, _ in dense]          # wide layout
                 continue
@@ -501,6 +507,22 @@ def check_plausible(role, x, label, where, user_roles, headerless):
         return
     hint = (" If it really is, say so with --columns/--units (e.g. --columns v=0,i=1 "
             "--units v=V).")
+    if role == "v" and np.abs(fin).max() > 100:
+        raise DataError(f"{where}: {label} read as voltage reaches {np.abs(fin).max():.3g} V; "
+                        "that looks like millivolts or another quantity (expected |V| < "
+                        "100 V). Pass --units v=mV if it is in millivolts, or pick the "
+                        "column with --columns v=...")
+    if role == "i":
+        if np.abs(fin).max() > 1.0:
+            raise DataError(f"{where}: {label} read as current reaches "
+                            f"{np.abs(fin).max():.3g} A; that looks like mA/uA without a unit "
+                            "or another quantity (expected |I| < 1 A). Pass --units i=mA "
+                            "(or uA, nA), or pick the column with --columns i=...")
+        if fin.size >= 10 and np.unique(fin).size <= 2:
+            raise DataError(f"{where}: {label} read as current takes only "
+                            f"{np.unique(fin).size} value(s) ({', '.join(f'{u:g}' for u in np.unique(fin))}); "
+                            "that looks like a setting (amplitude, width), not a measured "
+                            "current." + hint)
     if role in ("v", "i") and fin.size >= 8:
         ints = np.all(fin == np.round(fin))
         nd = np.unique(fin).size
@@ -509,20 +531,6 @@ def check_plausible(role, x, label, where, user_roles, headerless):
                             f"numbers ({fin.min():g} to {fin.max():g}) like addresses or "
                             "indices, not a measured sweep; a pulse or address table is not "
                             "an I-V record." + hint)
-    if role == "v" and np.abs(fin).max() > 100:
-        raise DataError(f"{where}: {label} read as voltage reaches {np.abs(fin).max():.3g} V; "
-                        "that looks like millivolts or another quantity (expected |V| < "
-                        "100 V)." + hint)
-    if role == "i":
-        if np.abs(fin).max() > 1.0:
-            raise DataError(f"{where}: {label} read as current reaches "
-                            f"{np.abs(fin).max():.3g} A; that looks like mA/uA without a unit "
-                            "or another quantity (expected |I| < 1 A)." + hint)
-        if fin.size >= 10 and np.unique(fin).size <= 2:
-            raise DataError(f"{where}: {label} read as current takes only "
-                            f"{np.unique(fin).size} value(s) ({', '.join(f'{u:g}' for u in np.unique(fin))}); "
-                            "that looks like a setting (amplitude, width), not a measured "
-                            "current." + hint)
     if role == "v" and headerless and fin.size >= 10 and np.unique(fin).size <= 2:
         raise DataError(f"{where}: {label} read as voltage takes only "
                         f"{np.unique(fin).size} value(s); a table of pulse settings is not an "
@@ -576,8 +584,16 @@ def _block_sweeps(tab, b, opts, notes, warnings):
     names, units = header_for(tab, b, width)
     roles, col_units = assign_roles(tab, b, names, units, width, opts)
     headerless = bool(roles.pop("_headerless", False))
+    sparse = roles.pop("_sparse", {})
     first = tab.where(b.rows[0], None)
     shown = [n for n in (names or []) if n] or [f"{width} unnamed columns"]
+    for r in ("v", "i"):
+        if r not in roles and "ch_a" not in roles and sparse.get(r):
+            j = sparse[r][0]
+            raise DataError(f"{first}: {_col_label(names, j)} would be the "
+                            f"{'voltage' if r == 'v' else 'current'} but holds values in "
+                            "fewer than half of the rows (scalar results?); pick the data "
+                            f"columns with --columns {r}=NAME")
     if "v" not in roles and "ch_a" not in roles:
         if sum(1 for k in roles if k.startswith("ch")) >= 2:
             raise DataError(f"{first}: oscilloscope capture with channels "
