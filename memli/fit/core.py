@@ -174,7 +174,7 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         xtol: float = 1e-6, max_points: int | None = 200000, bootstrap: int = 0,
         seed: int = 0, refresh_jac: int = 3,
         read_voltage_v: float = 0.1, sweep_rate_v_per_s: float = 1.0,
-        start: str = "data") -> FitResult:
+        start: str = "data", restarts: int = 2) -> FitResult:
     """Fit a memli model to I-V data (global fit over all cycles; optional per-cycle fits).
 
     Parameters
@@ -228,6 +228,10 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         ``data``: role parameters start from the extracted V_set, V_reset, R_LRS, R_HRS
         and a one-pass scan of every free parameter precedes the least-squares fit
         (:mod:`memli.fit.start`); ``card``: from the card's values as they are.
+    restarts : int
+        With ``start='data'``: when the fit is short of "good" (:mod:`memli.fit.verdict`),
+        scan again around the solution and restart from any better point, at most this
+        many times.
 
     Returns
     -------
@@ -335,6 +339,24 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
 
     sol = least_squares(prob.resid, u0, jac=jac, bounds=(lo, hi), method="trf", loss=loss,
                         x_scale="jac", max_nfev=max_nfev, xtol=xtol, ftol=ftol)
+    for _ in range(restarts if start == "data" else 0):
+        # a local minimum that leaves the fit short of "good": scan again around it and
+        # restart the least-squares fit from any better point
+        i_try, _ = prob.current(sol.x, every_sample=True)
+        m_try = goodness(fd, i_try, fd.polarity, read_voltage_v)
+        from .verdict import quality_of
+        if quality_of(m_try["median_abs_log10_error"], m_try["v_set_rmse"],
+                      m_try["v_reset_rmse"])[0] == "good":
+            break
+        u_s, c_s = scan(prob, sol.x, progress=progress)
+        if not c_s < 0.98 * 2 * sol.cost:
+            break
+        last.update(u=None, J=None, r=None, age=0)
+        sol2 = least_squares(prob.resid, prob.inside(u_s), jac=jac, bounds=(lo, hi),
+                             method="trf", loss=loss, x_scale="jac", max_nfev=max_nfev,
+                             xtol=xtol, ftol=ftol)
+        if sol2.cost < sol.cost:
+            sol = sol2
     u = sol.x
     r = prob.resid(u)
     J = prob.jac(u, r)

@@ -135,3 +135,21 @@ def scan(prob: Problem, u0, budget: int = 120, progress=None):
         if progress:
             progress("start scan", j + 1, len(u))
     return u, best
+
+
+def perturb(card: Card, names=None, low: float = 2.0, high: float = 5.0, seed: int = 0,
+            name: str | None = None) -> Card:
+    """A copy of ``card`` with every parameter in ``names`` (default: the card's vary and
+    role parameters) multiplied or divided (at random) by a factor drawn in
+    [``low``, ``high``]; signed thresholds keep their sign; values are clipped to the
+    bounds.  For checking that fits do not depend on starting at the answer."""
+    from .problem import fit_parameters
+    rng = np.random.default_rng(seed)
+    names = list(names or fit_parameters(card))
+    vals = {}
+    for k in names:
+        f = float(rng.uniform(low, high))
+        f = f if rng.random() < 0.5 else 1.0 / f
+        v = card.values[k]
+        vals[k] = _inside(card, k, v * f if v != 0 else 0.1 * f)
+    return card.with_values(name=name or f"{card.name}_perturbed", **vals)
