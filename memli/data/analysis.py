@@ -378,7 +378,9 @@ def analyse(data, read_voltage_v: float = 0.1, polarity: str = "auto",
         t = np.arange(v.size, dtype=float)
         sw, gen, meta = None, False, {}
     if v.size < 3:
-        raise DataError(f"only {v.size} sample(s); expected a sweep of at least 3 points")
+        src = ", ".join(f["path"] for f in meta.get("files", [])) or "data"
+        raise DataError(f"{src}: only {v.size} sample(s); expected a sweep of at least 3 "
+                        "points")
     if not (np.all(np.isfinite(v)) and np.all(np.isfinite(i))):
         raise DataError("the data hold non-finite voltages or currents")
     offset_a = 0.0

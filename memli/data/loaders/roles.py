@@ -105,7 +105,8 @@ def _row_kind(row, dc):
     if not cells:
         return "empty", 0, 0
     nnum = sum(is_num(c, dc) for c in cells)
-    nerr = sum(cell_text(c).upper() in EXCEL_ERRORS for c in cells)
+    nerr = sum(cell_text(c).upper() in EXCEL_ERRORS or cell_text(c).upper() in (
+        "TRUE", "FALSE") for c in cells)
     ntext = len(cells) - nnum - nerr
     if nnum >= 1 and nnum >= ntext and (nnum + nerr >= 2 or len(cells) == 1):
         return "data", nnum, ntext
