@@ -692,9 +692,14 @@ def _block_sweeps(tab, b, opts, notes, warnings):
             e = _empty_mask(tab, b, need[r])
             empty &= e
             anybad |= bad & ~e
-        idx = np.array([m for m in rows_idx if not empty[m]], int)
-        badrows = [m for m in idx if anybad[m] or any(
-            not np.isfinite(cols[r][0][m]) for r in cols if r != "cycle")]
+        sel_rows = np.zeros(n, bool)
+        sel_rows[np.asarray(rows_idx, int)] = True
+        idx = np.flatnonzero(sel_rows & ~empty)
+        nonfin = np.zeros(n, bool)
+        for r in cols:
+            if r != "cycle":
+                nonfin |= ~np.isfinite(cols[r][0])
+        badrows = list(np.flatnonzero((anybad | nonfin) & sel_rows & ~empty))
         if badrows:
             if not opts.drop_bad_rows:
                 m = badrows[0]

@@ -50,7 +50,12 @@ def decode(raw: bytes, path: str) -> str:
 
 def sniff(lines: list[str]):
     """Delimiter (None = whitespace) and decimal comma for data-looking lines."""
-    cand = [ln for ln in lines if re.search(r"\d", ln)][:200]
+    cand = []
+    for ln in lines:
+        if re.search(r"\d", ln):
+            cand.append(ln)
+            if len(cand) >= 200:
+                break
     if not cand:
         return None, False
 
@@ -106,7 +111,12 @@ def read_text(path: Path, decimal) -> Table:
     if lines:
         lines[0] = lines[0].lstrip("\ufeff")
     # delimiter first (on lines that are surely not comments), then comments
-    pre = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith(("#", "%", "//", "!"))]
+    pre = []
+    for ln in lines:
+        if ln.strip() and not ln.lstrip().startswith(("#", "%", "//", "!")):
+            pre.append(ln)
+            if len(pre) >= 400:
+                break
     delim, dc = sniff(pre)
     if decimal is not None:
         dc = decimal == ","
