@@ -108,6 +108,8 @@ class FitData:
             if evidence:
                 notes.append(f"polarity {polarity} ({evidence})")
         cyc = segment_cycles(v, sweep, polarity) if cycle is None else np.asarray(cycle, int)
+        if compliance_a == "detect":
+            by_sign = set_side_compliance(by_sign, polarity)
         cc = max(by_sign.values()) if by_sign else None
         return cls(_strictly_increasing(t), v, i, cyc, fl, cc, notes=notes, polarity=polarity,
                    polarity_source=src, compliance_by_sign=by_sign)
@@ -121,6 +123,7 @@ class FitData:
                    (getattr(an, "compliance_by_sign", None) or {}).items() if a}
         if not by_sign and an.compliance_a:
             by_sign = {1: float(an.compliance_a), -1: float(an.compliance_a)}
+        by_sign = set_side_compliance(by_sign, an.polarity)
         ev = getattr(an, "polarity_evidence", {}) or {}
         src = "given" if polarity_given else (
             "detected" if ev.get("decided_by") not in (None, "default") else "default")
@@ -164,6 +167,17 @@ class FitData:
         for s, a in self.compliance_by_sign.items():
             m |= (np.sign(self.v_v) == s) & (np.abs(self.i_a) >= 0.98 * a)
         return m
+
+
+def set_side_compliance(by_sign: dict, polarity: str) -> dict:
+    """Compliance per side, keeping a RESET-side level only when it equals the SET-side
+    one within 5 % (one instrument setting for both sides) or the SET side has none: a
+    lower flat top on the RESET side is the RESET current peak, not a limit."""
+    s = set_sign(polarity)
+    out = dict(by_sign)
+    if s in out and -s in out and abs(out[-s] / out[s] - 1) > 0.05:
+        del out[-s]
+    return out
 
 
 def detect_compliance_by_sign(v, i) -> dict:
