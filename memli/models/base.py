@@ -110,6 +110,7 @@ class ModelBuilder:
         self.citations = tuple(citations)
         self._params: dict[str, Param] = {}
         self._states: dict[str, State] = {}
+        self._names: dict[str, sp.Expr] = {}
 
     def _check_name(self, name: str):
         if not _NAME_RE.match(name) or keyword.iskeyword(name):
@@ -117,8 +118,18 @@ class ModelBuilder:
                              "identifier")
         if name in _RESERVED:
             raise ModelError(f"{self.name}: name {name!r} is reserved")
-        if name in self._params or name in self._states:
+        if name in self._params or name in self._states or name in self._names:
             raise ModelError(f"{self.name}: name {name!r} declared twice")
+
+    def name(self, name: str, expr):
+        """Name a sub-expression (``g_ion``, ``v_th``, ``grow``...) and return it unchanged.
+
+        The equations stay as written; the Verilog-A and SPICE exporters print named
+        sub-expressions as variables (``.param``/``.func`` in SPICE) under that name.
+        """
+        self._check_name(name)
+        self._names[name] = sp.sympify(expr)
+        return expr
 
     def param(self, name: str, default: float, bounds: tuple, doc: str,
               citation: str | None = None, unit: str | None = None,
@@ -206,6 +217,7 @@ class ModelBuilder:
                       current, rate_list, passive, default_card, roles, set_polarity,
                       switching)
         model.volatile = bool(volatile)
+        model.names = dict(self._names)
         model.read_voltage_v = None if read_voltage_v is None else float(read_voltage_v)
         return model
 
@@ -242,6 +254,9 @@ class Model:
     volatile: bool = False
     #: default read voltage, V (None: the 0.1 V fallback of memli.sim.retention)
     read_voltage_v: float | None = None
+
+    #: named sub-expressions, name -> expression (ModelBuilder.name), for the exporters
+    names: dict = {}
 
     def __init__(self, name, doc, citations, params, states, current, rates, passive,
                  default_card, roles=None, set_polarity=None,
@@ -293,6 +308,7 @@ class Model:
                     self.set_polarity),
                 self.switching)
             self._reversed._reversed = self
+            self._reversed.names = {k: e.xreplace(flip) for k, e in self.names.items()}
             self._reversed.volatile = self.volatile
             if self.read_voltage_v is not None:
                 self._reversed.read_voltage_v = -self.read_voltage_v
