@@ -59,7 +59,7 @@ def register(app: typer.Typer):
         from ..cards import load_card
         from ..cli import emit_json
         from ..errors import MemliError
-        from ..verify import verify
+        from ..simulators.verify import verify
 
         if plot is not None and plot.exists() and not force:
             raise MemliError(f"{plot}: exists; pass --force to overwrite")

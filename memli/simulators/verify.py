@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ConvergenceError
+from ..errors import ConvergenceError
 
 __all__ = ["TOLERANCES", "default_waveform", "compare", "verify", "Trace", "VerifyReport",
            "run_memli", "run_ngspice", "run_vacask", "random_draws", "batch_converge",
-           "draw_waveform"]
+           "draw_waveform", "osdi_for"]
 
 #: acceptance limits (issue 6): LRS 1 %, HRS 0.02 decade above 1 pA, SET/RESET 10 mV
 TOLERANCES = {"max_rel_err_lrs": 0.01, "max_abs_log10_err_hrs": 0.02, "dv_set": 0.010,
@@ -55,7 +55,7 @@ def default_waveform(model):
     cycle; the stimuli the bundled cards describe).  Any other model (e.g. one defined in
     a test file): a +-1 V sine at 1 Hz.
     """
-    from .sim import Waveform
+    from ..sim import Waveform
     name = getattr(model, "name", model)
     if name == "li_filament":
         return Waveform.triangle(-0.25, 0.25, 3, rate_v_per_s=1.0, dv_v=2e-3)
@@ -108,8 +108,8 @@ class VerifyReport:
 
 # ---------------------------------------------------------------- simulator runs
 def _card(obj):
-    from .cards import Card, default_card, load_card
-    from .models.base import Model
+    from ..cards import Card, default_card, load_card
+    from ..models.base import Model
     if isinstance(obj, Card):
         return obj
     if isinstance(obj, Model):
@@ -123,7 +123,7 @@ def _max_step(wf) -> float:
 
 def run_memli(card, wf, rtol: float = 1e-6) -> Trace:
     """memli's device simulator (tight rtol: it is the reference)."""
-    from .sim import simulate
+    from ..sim import simulate
     res = simulate(card, wf, rtol=rtol)
     return Trace("memli", np.asarray(res.t), np.asarray(res.v_source), np.asarray(res.i),
                  extra={"x": np.asarray(res.x), "cycle": np.asarray(wf.cycle)})
@@ -133,7 +133,7 @@ _SUBCKT_CACHE: dict = {}
 
 
 def _subckt_cached(card) -> str:
-    from .codegen.spice import subckt_text
+    from ..codegen.spice import subckt_text
     key = (id(card.model), card.model.name, card.hash())
     if key not in _SUBCKT_CACHE:
         _SUBCKT_CACHE[key] = subckt_text(card)
@@ -141,8 +141,8 @@ def _subckt_cached(card) -> str:
 
 
 def _spice_rows(card, params_list, wf):
-    from .codegen.spice import instance_line
-    from .simulators.ngspice import pwl_source
+    from ..codegen.spice import instance_line
+    from .ngspice import pwl_source
     body = _subckt_cached(card).splitlines()
     body += pwl_source("src", "a", "0", wf.t_s, wf.v_v)
     for k, pv in enumerate(params_list):
@@ -153,7 +153,7 @@ def _spice_rows(card, params_list, wf):
 
 def run_ngspice(card, wf, params_list=None, options=None) -> list[Trace]:
     """Run ``len(params_list)`` instances (per-instance parameter dicts) in one deck."""
-    from .simulators import ngspice
+    from . import ngspice
     params_list = params_list if params_list is not None else [{}]
     deck = ngspice.transient_deck(f"memli verify {card.name}", _spice_rows(card, params_list, wf),
                                   float(wf.t_s[-1]), _max_step(wf), options)
@@ -169,12 +169,13 @@ def run_ngspice(card, wf, params_list=None, options=None) -> list[Trace]:
 _OSDI_CACHE: dict = {}
 
 
-def _osdi(model):
-    """Compiled module of a model (one compile per model: the card enters through the
-    model line, as runtime values)."""
-    from .cards import default_card
-    from .codegen.verilog_a import module_text
-    from .simulators.openvaf import compile_va
+def osdi_for(model):
+    """Compiled module (OSDI path) of a model: one compile per model and module text
+    (the card enters through the model line, as runtime values); OpenVAF's output is
+    also cached on disk (:func:`memli.simulators.openvaf.compile_va`)."""
+    from ..cards import default_card
+    from ..codegen.verilog_a import module_text
+    from .openvaf import compile_va
     key = (id(model), model.name)
     if key not in _OSDI_CACHE or not _OSDI_CACHE[key].exists():
         _OSDI_CACHE[key] = compile_va(module_text(default_card(model)), f"memli_{model.name}")
@@ -183,12 +184,12 @@ def _osdi(model):
 
 def run_vacask(card, wf, params_list=None, options=None) -> list[Trace]:
     """Run instances in one VACASK netlist; model parameters on one model line each."""
-    from .codegen._export import num
-    from .codegen.verilog_a import model_line
-    from .simulators import vacask
+    from ..codegen._export import num
+    from ..codegen.verilog_a import model_line
+    from . import vacask
     params_list = params_list if params_list is not None else [{}]
     m = card.model
-    osdi = _osdi(m)
+    osdi = osdi_for(m)
     body = vacask.pwl_source("vsrc", "a", "0", wf.t_s, wf.v_v)
     for k, pv in enumerate(params_list):
         c = card.with_values(**{kk: vv for kk, vv in pv.items() if kk in m.params})
@@ -381,7 +382,7 @@ def plot_overlay(rep: VerifyReport, path) -> None:
     ax[0].legend()
     fig.suptitle("memli verify: " + ("passed" if rep.passed else "FAILED"))
     fig.tight_layout()
-    from .plotting import save_figure
+    from ..plotting import save_figure
     save_figure(fig, path)
 
 
@@ -407,7 +408,7 @@ def draw_waveform(model):
     """The stimulus of the random-draw convergence checks: one cycle of the model's
     verification stimulus at a quarter of its resolution (convergence, not accuracy,
     is checked; the switching events are the same)."""
-    from .sim import Waveform
+    from ..sim import Waveform
     wf = default_waveform(model)
     if wf.kind == "triangle":
         i = wf.info
@@ -426,7 +427,7 @@ def batch_converge(model, draws, waveform=None, simulator="vacask", batch=None) 
     independently switching devices in one deck).  A failing batch is split in halves
     until each failing draw is isolated.
     """
-    from .cards import default_card
+    from ..cards import default_card
     card = default_card(model)
     wf = waveform if waveform is not None else draw_waveform(model)
     run = {"ngspice": run_ngspice, "vacask": run_vacask}[simulator]
