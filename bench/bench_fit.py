@@ -76,4 +76,26 @@ def run(quick: bool = False):
                      t_m, f"{how}; memli chi-square {res.chisqr:.4g}, median error "
                      f"{res.metrics['median_abs_log10_error']:.3g} decade, {res.nfev} "
                      f"simulations; {note_b}"))
+    if not quick:
+        rows.append(_rank_row())
     return rows
+
+
+def _rank_row(cycles: int = 20):
+    """`memli fit --model all` on 20 cycles x 5 models: GENERATED vteam ECM stand-in
+    (memli.fit.synthetic: SET-side compliance, noise, floor), every model started from
+    its bundled card and the data.  No baseline (no other tool ranks these models)."""
+    from memli.fit import synthetic as S
+    from memli.fit.rank import fit_all, ranking
+    fd = S.generate("vteam", cycles=cycles, seed=3).fit_data()
+    out = {}
+
+    def run_rank():
+        out["rank"] = ranking(fit_all(fd))
+    t = median_time(run_rank, 1, warmup=False)
+    r = out["rank"]
+    order = ", ".join(f"{x['model']} {x['quality']}" for x in r)
+    return ("fit --model all (5 models) on vteam-generated cycles", cycles, None, t,
+            f"single run; best {r[0]['model']} (median error "
+            f"{r[0]['median_abs_log10_error']:.3g} decade, V_set rmse "
+            f"{r[0]['v_set_rmse']} V); ranking: {order}")
