@@ -153,6 +153,18 @@ def main():
     (HERE / "smu_brackets.csv").write_text("\n".join(lines) + "\n")
     truths["smu_brackets.csv"] = summary(tr)
 
+    # 3. parameter-analyser CSV with metadata lines and DataName/DataValue rows; the
+    # device is on SMU2 (V2 sweeps, SMU1 holds 0 V)
+    vs, is_, tr = device_cycles(2, seed=12)
+    v, i = np.concatenate(vs), np.concatenate(is_)
+    lines = ["SetupTitle, I/V Sweep", f"PrimitiveTest, {LABEL}",
+             "TestParameter, Channel.VName, V1, V2", "TestParameter, Channel.IName, I1, I2",
+             "TestParameter, Measurement.Primary.Compliance, 0.0001",
+             "Dimension1, %d" % v.size, "Dimension2, 1", "DataName, V1, I1, V2, I2"]
+    lines += [f"DataValue, 0, {g(1e-13)}, {v[n]:.3f}, {g(i[n])}" for n in range(v.size)]
+    (HERE / "b1500_datavalue.csv").write_text("\n".join(lines) + "\n")
+    truths["b1500_datavalue.csv"] = summary(tr)
+
     # 3+7. Vforce/Imeas, positive SET, compliance on the positive side only
     vs, is_, tr = device_cycles(4, seed=5, set_sign=+1, v_set=0.8, v_reset=0.5,
                                 vmax_set=1.2, vmax_reset=1.0, icc=3e-4)

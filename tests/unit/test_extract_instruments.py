@@ -103,6 +103,12 @@ def test_bracketed_smu_names_pick_the_driven_smu():
     check(an, TRUTH["smu_brackets.csv"])
 
 
+def test_analyser_datavalue_rows_and_the_smu_that_sweeps():
+    d = load(D / "b1500_datavalue.csv")
+    assert any("v='V2'" in n and "i='I2'" in n for n in d.meta["notes"])
+    check(analyse(d, reset_criterion="peak"), TRUTH["b1500_datavalue.csv"])
+
+
 def test_unknown_column_error_uses_cli_syntax():
     with pytest.raises(DataError) as e:
         load(D / "smu_brackets.csv", columns={"v": "Smu3.V"})

@@ -194,7 +194,7 @@ def _read_workbook(path, opts, sheets, notes, warnings, everything):
     sel = ["*"] if everything else sheets
     gen = _xlsx_sheets(path, sel) if head.startswith(b"PK") else _xls_sheets(path, sel)
     sheets = sheets or None
-    found, skipped, all_names = [], [], []
+    found, skipped, all_names, failed = [], [], [], []
     for name, rows, names in gen:
         all_names = names
         tab = Table(rows, _where(path, name), f"{path}:{name}", str(path), sheet=name)
@@ -202,14 +202,22 @@ def _read_workbook(path, opts, sheets, notes, warnings, everything):
             sw = table_sweeps(tab, opts, notes, warnings)
         except DataError as e:
             msg = str(e)
-            if not sheets and ("no numeric data rows" in msg or "no voltage column" in msg
-                               or "no current column" in msg):
+            if sheets:
+                raise
+            if "no numeric data rows" in msg or "no voltage column" in msg or \
+                    "no current column" in msg or "holds values in fewer" in msg:
                 skipped.append(name)
                 continue
-            raise
+            # a sheet that fails otherwise is reported; the others are still read
+            failed.append((name, msg))
+            continue
         for s in sw:
             s.sheet = name
         found.append((name, sw))
+    if not found and failed:
+        raise DataError(failed[0][1])
+    for name, msg in failed:
+        warnings.append(f"sheet {name} not read: {msg} (pick sheets with --sheet)")
     if not found:
         raise DataError(f"{path}: no sheet holds voltage and current columns (sheets: "
                         f"{', '.join(all_names)}); expected columns like V and I. Pick "
@@ -219,7 +227,8 @@ def _read_workbook(path, opts, sheets, notes, warnings, everything):
         found = [f for _, f in sorted(zip(keys, found), key=lambda z: z[0])]
         if len(found) > 1:
             notes.append(f"{path}: data sheets ordered by the number in their names")
-    not_picked = [n for n in all_names if n not in {f[0] for f in found} | set(skipped)]
+    not_picked = [n for n in all_names if n not in {f[0] for f in found} | set(skipped)
+                  | {f[0] for f in failed}]
     if skipped or (not sheets and not_picked):
         notes.append(f"{path}: skipped sheets without I-V data: "
                      f"{', '.join(skipped + not_picked)}")
