@@ -86,7 +86,6 @@ def _parse_cells(items, n, m):
 def _states(xb, state: Optional[List[str]], seed: int, random_x: bool):
     import numpy as np
 
-    from ..errors import DataError
     from ._parse import parse_states
     for k, v in parse_states(state, xb.model).items():
         xb.states[xb.model.state_names.index(k)] = v

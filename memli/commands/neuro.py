@@ -3,31 +3,17 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from ..errors import DataError, MemliError
+from ..errors import DataError
+from ..progress import progress_bar
 
 
-def _bar(quiet: bool, label: str):
-    """A rich progress bar on stderr (TTY only) as ``(callback(done, total, info), stop)``."""
-    if quiet or not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
-    prog = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=Console(stderr=True))
-    prog.start()
-    tid = prog.add_task(label, total=None, info="")
-
-    def cb(done, total, acc):
-        prog.update(tid, completed=done, total=total, info=f"accuracy {100 * acc:.1f} %")
-    return cb, prog.stop
+def _accuracy(acc) -> str:
+    return f"accuracy {100 * acc:.1f} %"
 
 
 def _num(opt: str, value, lo=None, strict: bool = False):
@@ -263,13 +249,10 @@ def register(app: typer.Typer):
         _choice("--mode", mode, ("depress", "bipolar"))
         _choice("--scheme", scheme, ("ideal", "v2", "v3"))
         outp = _outdir(out, ["training.png", "training.json"], force, card)
-        cb, stop = _bar(quiet, f"train {task}")
-        try:
+        with progress_bar(f"train {task}", quiet, _accuracy) as cb:
             summary, _ = run_training(card, task, epochs, variability, seed, r_wire, on_off,
                                       mode, n_condition, scheme, parse_assignments(param),
                                       progress=cb)
-        finally:
-            stop()
         if outp:
             from ..neuro.plots import plot_training
             plot_training([summary], outp / "training.png",
@@ -315,12 +298,9 @@ def register(app: typer.Typer):
         _num("--seeds", seeds, 1)
         vals = _sweep_values(name, values)
         outp = _outdir(out, [f"sweep_{name}.png", f"sweep_{name}.json"], force, card)
-        cb, stop = _bar(quiet, f"sweep {name}")
-        try:
+        with progress_bar(f"sweep {name}", quiet, _accuracy) as cb:
             sw = accuracy_sweep(name, vals, card=card, task=task, seeds=tuple(range(seeds)),
                                 epochs=epochs, progress=cb)
-        finally:
-            stop()
         summary = {"name": name, "values": sw["values"], "task": task,
                    "mean_test_accuracy": sw["mean"].tolist(),
                    "std_test_accuracy": sw["std"].tolist(),

@@ -1,7 +1,6 @@
 """`memli physics`: the LLZO physics report (paper numbers vs memli, figures)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
@@ -10,19 +9,6 @@ physics_app = typer.Typer(no_args_is_help=True, help=(
     "LLZO physics: Hertz contact, filament geometry, ionic estimates, grain-boundary "
     "statistics and the electrode-size Monte Carlo.\n\n"
     "Example:  memli physics report --out out/physics --json"))
-
-
-def _progress_cb(quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        return None, None
-    from rich.progress import Progress
-    prog = Progress(transient=True)
-    task = prog.add_task("electrode sizes", total=None)
-    prog.start()
-
-    def cb(i, n):
-        prog.update(task, completed=i, total=n)
-    return cb, prog
 
 
 @physics_app.command("report")
@@ -58,12 +44,9 @@ def report_cmd(
     if not (math.isfinite(grain_size) and grain_size > 0):
         raise DataError(f"--grain-size-m {grain_size}: expected a finite number > 0 (m)")
     check_outputs(out, force)             # before the Monte Carlo, not after it
-    cb, prog = _progress_cb(quiet)
-    try:
+    from ..progress import progress_bar
+    with progress_bar("electrode sizes", quiet, transient=True) as cb:
         s = physics_summary(seed=seed, grain_size_m=grain_size, n_drops=n_drops, progress=cb)
-    finally:
-        if prog:
-            prog.stop()
     pub = write_report(out, s, force=force)
     if json_:
         keys = ["hertz_area_m2", "hertz_area_pt_llzo_m2", "e_star_for_paper_area_pa",

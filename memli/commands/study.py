@@ -1,32 +1,16 @@
 """`memli study`: run parameter grids and Monte Carlo studies on Dask."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 
-def _progress_callback(quiet: bool, name: str):
-    """A rich progress bar on stderr (TTY only), as a runner callback; and its closer."""
-    if quiet or not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
-    prog = Progress(TextColumn(f"study {name}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("chunks  {task.fields[info]}"), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=Console(stderr=True), transient=False)
-    prog.start()
-    tid = prog.add_task("chunks", total=None, info="starting workers")
-
-    def cb(done, total, info):
-        failed = info.get("failed_points", 0)
-        prog.update(tid, completed=done, total=total,
-                    info=f"{info.get('points_done', 0)} points"
-                         + (f", {failed} failed" if failed else ""))
-    return cb, prog.stop
+def _chunks(info) -> str:
+    failed = info.get("failed_points", 0)
+    return (f"chunks  {info.get('points_done', 0)} points"
+            + (f", {failed} failed" if failed else ""))
 
 
 def register(app: typer.Typer):
@@ -76,12 +60,10 @@ def register(app: typer.Typer):
                                  "summary.json", "study.json")], [study], force=True,
               folder=out)
         s = load_study(study)
-        cb, close = _progress_callback(quiet, s.name)
-        try:
+        from ..progress import progress_bar
+        with progress_bar(f"study {s.name}", quiet, _chunks) as cb:
             summary = run_study(s, out, scheduler=scheduler, workers=workers, progress=cb,
                                 force=force, stop_after=stop_after)
-        finally:
-            close()
         if json_:
             emit_json(summary)
         else:
