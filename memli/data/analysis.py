@@ -243,7 +243,7 @@ def _switch_v(v, i, lobe, floor, criterion, i_threshold_a, min_ratio, rising):
         l0, l1 = Ls[k - 1], Ls[k]
         w = 0.5 if l1 == l0 else (thr - l0) / (l1 - l0)
         return float(vv[k - 1] + min(max(w, 0.0), 1.0) * (vv[k] - vv[k - 1]))
-    raise DataError(f"criterion {criterion!r}; expected one of {list(CRITERIA)}")
+    raise DataError(f"--criterion {criterion}: expected one of {', '.join(CRITERIA)}")
 
 
 def _check_criterion(c, opt="--criterion"):

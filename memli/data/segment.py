@@ -33,7 +33,7 @@ def _check_polarity(polarity: str) -> int:
     if polarity == "auto":
         return -1
     if polarity not in POLARITIES:
-        raise DataError(f"polarity {polarity!r}; expected one of {list(POLARITIES)}")
+        raise DataError(f"--polarity {polarity}: expected auto, {', '.join(POLARITIES)}")
     return -1 if polarity == "negative_set" else 1
 
 

@@ -55,7 +55,7 @@ def role_of(name: str):
     m = _SMU_RE.match(base.strip().replace(" ", "")) or _SMU_RE.match(n)
     if m:
         return m.group(2).lower(), m.group(1).lower()
-    m = re.fullmatch(r"(v|i)(\d)", n)              # V1/I1, V2/I2: numbered SMUs
+    m = re.fullmatch(r"(v|i)(\d{1,3})", n)         # V1/I1, V2/I2: numbered SMUs
     if m:
         return m.group(1), m.group(2)
     for role, names in ROLE_NAMES.items():
