@@ -25,11 +25,31 @@ time: the retention drift is whatever the model's rates give.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError
 from ..neuro.devices import DeviceArray, as_card
+
+#: cards bundled with the analog package (e.g. the oxide-like ``oxide_10k``)
+CARDS_DIR = Path(__file__).resolve().parent / "cards"
+
+
+def analog_card(ref):
+    """A Card from a Card, a path, a bundled card name, or a card of :data:`CARDS_DIR`."""
+    from ..cards import Card, load_card
+    from ..errors import CardError
+    if isinstance(ref, Card):
+        return ref
+    try:
+        return load_card(ref)
+    except CardError:
+        own = CARDS_DIR / f"{ref}.json"
+        if own.is_file():
+            return load_card(own)
+        raise
+
 
 #: pulse amplitudes tried, V (either polarity)
 AMPLITUDES_V = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0, 3.0)
@@ -128,7 +148,7 @@ def characterise(card, read_v: float = 0.1, width_s: float = 1e-4, max_pulses: i
     DataError
         When no pulse of either polarity up to 3 V changes the conductance by 10 %.
     """
-    card = as_card(card)
+    card = analog_card(card)
     if not read_v > 0:
         raise DataError(f"read voltage {read_v!r}: expected > 0 V")
     key = (card.name, card.hash(), float(read_v), float(width_s), int(max_pulses),
