@@ -66,6 +66,52 @@ def _register_all():
     apply_bounds(app)
 
 
+#: deprecated option spellings (docs/cli.md): (command path, old) -> new.  They keep
+#: working for one release, hidden from --help, with a deprecation line on stderr.
+ALIASES = {
+    **{(f"crossbar {c}", "--n"): "--rows" for c in ("read", "write", "netlist", "transient")},
+    **{(f"crossbar {c}", "--m"): "--cols" for c in ("read", "write", "netlist", "transient")},
+    ("crossbar tipfilm", "--pitch-m"): "--pitch",
+    ("crossbar tipfilm", "--grain-size-m"): "--grain-size",
+    ("card llzo", "--grain-size-m"): "--grain-size",
+    ("physics report", "--grain-size-m"): "--grain-size",
+    ("fit", "--params"): "--param",
+    ("verify", "--plot"): "--out",
+    ("simulate", "--hold-s"): "--hold",
+    ("simulate", "--pulse-width-s"): "--pulse-width",
+}
+
+
+def _command_path(argv) -> str:
+    words = []
+    for a in argv:
+        if a.startswith("-") or len(words) == 2:
+            break
+        words.append(a)
+    return " ".join(words)
+
+
+def rewrite_aliases(argv: list[str]) -> list[str]:
+    """Replace deprecated option spellings (see :data:`ALIASES`), warning on stderr."""
+    path = _command_path(argv)
+    table = {old: new for (cmd, old), new in ALIASES.items()
+             if path == cmd or path.startswith(cmd + " ") or path.split(" ")[0] == cmd}
+    if not table:
+        return list(argv)
+    out = []
+    for a in argv:
+        if a == "--":
+            out.append(a)
+            continue
+        name, eq, val = a.partition("=")
+        if name in table:
+            typer.echo(f"memli: warning: {name} is deprecated; use {table[name]} (the old "
+                       "spelling will be removed in the next release)", err=True)
+            a = table[name] + eq + val
+        out.append(a)
+    return out
+
+
 def _describe(e: BaseException) -> tuple[int, str]:
     """Exit code and one-line message for an exception no command turned into a
     MemliError (no Python class names: the user sees what went wrong, not where)."""
@@ -93,6 +139,7 @@ def main(argv=None):
     _register_all()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get(
         "MEMLI_DEBUG")
+    argv = rewrite_aliases(list(sys.argv[1:] if argv is None else argv))
     try:
         rc = app(args=argv, standalone_mode=False)
     except MemliError as e:

@@ -19,8 +19,8 @@ import math
 #: option -> (lo, hi, unit and meaning for messages)
 BOUNDS: dict[str, tuple[float, float, str]] = {
     # sizes, counts and effort
-    "--n": (1, 4096, "word lines"),
-    "--m": (1, 4096, "bit lines"),
+    "--rows": (1, 4096, "word lines"),
+    "--cols": (1, 4096, "bit lines"),
     "--n-side": (1, 64, "tips per side"),
     "--cycles": (1, 1_000_000, "cycles"),
     "crossbar tipfilm:--cycles": (1, 1000, "cycles"),
@@ -50,7 +50,9 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "--read-voltage": (1e-4, 100.0, "V (magnitude)"),
     "--dv": (1e-9, 10.0, "V"),
     # times and rates
+    "--hold": (1e-9, 1e9, "s"),
     "--hold-s": (1e-9, 1e9, "s"),
+    "--pulse-width": (1e-15, 1e3, "s"),
     "--pulse-width-s": (1e-15, 1e3, "s"),
     "--read-pulses": (1, 1_000_000_000, "pulses"),
     "--width": (1e-15, 1e6, "s"),
@@ -71,7 +73,7 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "--sense-resistor": (1e-6, 1e15, "ohm"),
     # lengths and areas
     "--area": (1e-24, 1.0, "m^2"),
-    "--grain-size-m": (1e-9, 1e-2, "m"),
+    "--grain-size": (1e-9, 1e-2, "m"),
     # ratios and fractions
     "--min-on-off": (1.0, 1e15, "ratio"),
     "--min-ratio": (1.0, 1e15, "ratio"),

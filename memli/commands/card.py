@@ -17,7 +17,7 @@ def llzo_cmd(
                                "(tip 30e-18, W probe 1e-11, 200 um pad 4e-8, full face 1.12e-4)"),
     site: str = typer.Option("random", "--site", help="gb | gi | random (seeded drop)"),
     seed: int = typer.Option(0, "--seed", help="seed of the microstructure and the drop"),
-    grain_size: float = typer.Option(10e-6, "--grain-size-m", help="mean grain size, m"),
+    grain_size: float = typer.Option(10e-6, "--grain-size", help="mean grain size, m"),
     out: Path = typer.Option(..., "--out", help="card file to write (JSON)"),
     name: str = typer.Option(None, "--name", help="card name (default llzo_<site>_<area>)"),
     force: bool = typer.Option(False, "--force", help="overwrite --out"),
@@ -37,7 +37,7 @@ def llzo_cmd(
         raise MemliError(f"--site {site!r}: expected one of {', '.join(SITES)}.")
     if seed < 0:
         raise DataError(f"--seed {seed}: expected an integer >= 0")
-    for opt, v in (("--area", area), ("--grain-size-m", grain_size)):
+    for opt, v in (("--area", area), ("--grain-size", grain_size)):
         if not (math.isfinite(v) and v > 0):
             raise DataError(f"{opt} {v}: expected a finite number > 0 (SI, m^2 or m)")
     from ..outputs import guard

@@ -159,8 +159,8 @@ def dc_cmd(
 @xbar_app.command("read")
 def read_cmd(
     card: str = typer.Argument(..., help="device card (bundled name or path)"),
-    n: int = typer.Option(64, "--n", help="word lines"),
-    m: int = typer.Option(64, "--m", help="bit lines"),
+    n: int = typer.Option(64, "--rows", help="word lines"),
+    m: int = typer.Option(64, "--cols", help="bit lines"),
     r_wl: float = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm"),
     r_bl: float = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm"),
     r_source: float = typer.Option(0.0, "--r-source", help="driver resistance, ohm"),
@@ -182,7 +182,7 @@ def read_cmd(
     Writes i_out.npy, summary.json, ir_drop.png (heat map of the voltage lost by each
     cell) and, with --sizes, error_vs_size.png.
 
-    Example:  memli crossbar read llzo_tip --n 32 --m 32 --random-x --out out/read --json
+    Example:  memli crossbar read llzo_tip --rows 32 --cols 32 --random-x --out out/read --json
     """
     import numpy as np
 
@@ -235,8 +235,8 @@ def read_cmd(
 @xbar_app.command("write")
 def write_cmd(
     card: str = typer.Argument(..., help="device card (bundled name or path)"),
-    n: int = typer.Option(16, "--n", help="word lines"),
-    m: int = typer.Option(16, "--m", help="bit lines"),
+    n: int = typer.Option(16, "--rows", help="word lines"),
+    m: int = typer.Option(16, "--cols", help="bit lines"),
     cell: Optional[List[str]] = typer.Option(None, "--cell", help="ROW,COL to write "
                                              "(repeatable; cells are written in turn)"),
     v_write: float = typer.Option(..., "--v-write", help="write voltage (li_filament: "
@@ -261,7 +261,7 @@ def write_cmd(
     summary.json, disturb.png (largest state change per cell), trace.png (state and
     current of the written cells) and states.npy (n_states, n, m).
 
-    Example:  memli crossbar write llzo_tip --n 8 --m 8 --cell 3,4 --v-write -0.3 --out out/w
+    Example:  memli crossbar write llzo_tip --rows 8 --cols 8 --cell 3,4 --v-write -0.3 --out out/w
     """
     import numpy as np
 
@@ -321,8 +321,8 @@ def write_cmd(
 @xbar_app.command("netlist")
 def netlist_cmd(
     card: str = typer.Argument(..., help="device card (bundled name or path)"),
-    n: int = typer.Option(8, "--n", help="word lines"),
-    m: int = typer.Option(8, "--m", help="bit lines"),
+    n: int = typer.Option(8, "--rows", help="word lines"),
+    m: int = typer.Option(8, "--cols", help="bit lines"),
     r_wl: float = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm"),
     r_bl: float = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm"),
     r_source: float = typer.Option(0.0, "--r-source", help="driver resistance, ohm"),
@@ -334,7 +334,7 @@ def netlist_cmd(
 ):
     """The same crossbar as an ngspice deck (exported memli subcircuit per cell, .op).
 
-    Example:  memli crossbar netlist llzo_tip --n 4 --m 4 --out xbar.cir
+    Example:  memli crossbar netlist llzo_tip --rows 4 --cols 4 --out xbar.cir
     """
     from ..cards import write_text_atomic
     from ..circuits.crossbar import Crossbar
@@ -349,9 +349,9 @@ def netlist_cmd(
 @xbar_app.command("tipfilm")
 def tipfilm_cmd(
     card: str = typer.Argument("llzo_tip", help="tip device card (bundled name or path)"),
-    pitch: str = typer.Option("0.3e-6,1e-6,3e-6,10e-6", "--pitch-m", help="comma list of "
+    pitch: str = typer.Option("0.3e-6,1e-6,3e-6,10e-6", "--pitch", help="comma list of "
                               "tip pitches, m"),
-    grain_size: str = typer.Option("2e-6,10e-6", "--grain-size-m", help="comma list of "
+    grain_size: str = typer.Option("2e-6,10e-6", "--grain-size", help="comma list of "
                                    "mean grain sizes, m"),
     n_side: int = typer.Option(6, "--n-side", help="tips per side (K = n_side^2)"),
     v_set: float = typer.Option(-0.3, "--v-set", help="SET pulse, V"),
@@ -374,7 +374,7 @@ def tipfilm_cmd(
     electrode. Writes summary.json, stable_fraction.png and tipfilm.cir (ngspice deck of
     the first array of the sweep, exported subcircuit per tip).
 
-    Example:  memli crossbar tipfilm --pitch-m 1e-6,5e-6 --grain-size-m 2e-6 --out out/tips
+    Example:  memli crossbar tipfilm --pitch 1e-6,5e-6 --grain-size 2e-6 --out out/tips
     """
     from ..cards import write_text_atomic
     from ..circuits import tipfilm as tf
@@ -383,8 +383,8 @@ def tipfilm_cmd(
     from ..errors import DataError
 
     from ._parse import parse_list
-    pitches = parse_list(pitch, "--pitch-m", 1e-9, 1e-2, "m", max_items=50)
-    grains = parse_list(grain_size, "--grain-size-m", 1e-9, 1e-2, "m", max_items=50)
+    pitches = parse_list(pitch, "--pitch", 1e-9, 1e-2, "m", max_items=50)
+    grains = parse_list(grain_size, "--grain-size", 1e-9, 1e-2, "m", max_items=50)
     if n_side < 1 or cycles < 1:
         raise DataError(f"--n-side {n_side}, --cycles {cycles}: expected >= 1")
     files = [out / "summary.json", out / "stable_fraction.png", out / "tipfilm.cir"]
@@ -423,8 +423,8 @@ def tipfilm_cmd(
 @xbar_app.command("transient")
 def transient_cmd(
     card: str = typer.Argument(..., help="device card (bundled name or path)"),
-    n: int = typer.Option(16, "--n", help="word lines"),
-    m: int = typer.Option(16, "--m", help="bit lines"),
+    n: int = typer.Option(16, "--rows", help="word lines"),
+    m: int = typer.Option(16, "--cols", help="bit lines"),
     pattern: str = typer.Option("checkerboard", "--pattern", help="cells to write: "
                                 "checkerboard | diagonal | random | a .npy boolean (n, m) mask"),
     v_write: float = typer.Option(..., "--v-write", help="write voltage (li_filament: "
@@ -447,7 +447,7 @@ def transient_cmd(
     Writes summary.json, states.png (first state after programming), errors.png
     (cells that differ from the pattern) and states.npy.
 
-    Example:  memli crossbar transient llzo_tip --n 8 --m 8 --v-write -0.3 --out out/prog
+    Example:  memli crossbar transient llzo_tip --rows 8 --cols 8 --v-write -0.3 --out out/prog
     """
     import numpy as np
 

@@ -15,7 +15,7 @@ physics_app = typer.Typer(no_args_is_help=True, help=(
 def report_cmd(
     out: Path = typer.Option(..., "--out", help="output folder (table, summary.json, figures)"),
     seed: int = typer.Option(0, "--seed", help="seed of the microstructure and Monte Carlo"),
-    grain_size: float = typer.Option(10e-6, "--grain-size-m",
+    grain_size: float = typer.Option(10e-6, "--grain-size",
                                      help="mean grain size (equivalent-circle diameter), m"),
     n_drops: int = typer.Option(4000, "--n-drops", help="electrode drops per size"),
     force: bool = typer.Option(False, "--force", help="overwrite existing files in --out"),
@@ -42,7 +42,7 @@ def report_cmd(
     if seed < 0:
         raise DataError(f"--seed {seed}: expected an integer >= 0")
     if not (math.isfinite(grain_size) and grain_size > 0):
-        raise DataError(f"--grain-size-m {grain_size}: expected a finite number > 0 (m)")
+        raise DataError(f"--grain-size {grain_size}: expected a finite number > 0 (m)")
     check_outputs(out, force)             # before the Monte Carlo, not after it
     from ..progress import progress_bar
     with progress_bar("electrode sizes", quiet, transient=True) as cb:

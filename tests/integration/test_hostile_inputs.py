@@ -206,7 +206,7 @@ def test_regular_file_at_out_refused_before_work(tmp_path, capsys):
     f = tmp_path / "out"
     f.write_text("keep me")
     for argv in (["simulate", "llzo_tip", "--sweep", -0.2, 0.5, "--out", f, "--force"],
-                 ["crossbar", "read", "llzo_tip", "--n", 4, "--m", 4, "--out", f, "--force"],
+                 ["crossbar", "read", "llzo_tip", "--rows", 4, "--cols", 4, "--out", f, "--force"],
                  ["neuro", "stdp", "llzo_tip", "--out", f, "--force"]):
         code, _, err = run(argv, capsys)
         assert code == 2 and "not a folder" in err, (argv, err)

@@ -15,7 +15,7 @@ def _run(args, capsys):
 
 
 def test_read_writes_summary_heat_map_and_error_vs_size(tmp_path, capsys):
-    code, out, err = _run(["read", "llzo_tip", "--n", "12", "--m", "10", "--random-x",
+    code, out, err = _run(["read", "llzo_tip", "--rows", "12", "--cols", "10", "--random-x",
                            "--sizes", "4,8", "--out", str(tmp_path / "r"), "--json"], capsys)
     assert code == 0, err
     d = json.loads(out)
@@ -26,7 +26,7 @@ def test_read_writes_summary_heat_map_and_error_vs_size(tmp_path, capsys):
 
 
 def test_transient_v3_programs_without_disturb(tmp_path, capsys):
-    code, out, err = _run(["transient", "llzo_tip", "--n", "5", "--m", "5", "--pattern",
+    code, out, err = _run(["transient", "llzo_tip", "--rows", "5", "--cols", "5", "--pattern",
                            "diagonal", "--v-write", "-0.2", "--scheme", "v/3", "--out",
                            str(tmp_path / "t"), "--json"], capsys)
     assert code == 0, err
@@ -39,7 +39,7 @@ def test_transient_v3_programs_without_disturb(tmp_path, capsys):
 
 
 def test_write_reports_half_select_bias(tmp_path, capsys):
-    code, out, err = _run(["write", "llzo_tip", "--n", "4", "--m", "4", "--cell", "1,2",
+    code, out, err = _run(["write", "llzo_tip", "--rows", "4", "--cols", "4", "--cell", "1,2",
                            "--v-write", "-0.3", "--scheme", "v/2", "--out",
                            str(tmp_path / "w"), "--json"], capsys)
     assert code == 0, err
@@ -49,12 +49,12 @@ def test_write_reports_half_select_bias(tmp_path, capsys):
 
 
 def test_netlist_and_tipfilm(tmp_path, capsys):
-    code, _, err = _run(["netlist", "llzo_tip", "--n", "2", "--m", "3", "--out",
+    code, _, err = _run(["netlist", "llzo_tip", "--rows", "2", "--cols", "3", "--out",
                          str(tmp_path / "x.cir")], capsys)
     assert code == 0, err
     deck = (tmp_path / "x.cir").read_text()
     assert deck.count("memli_li_filament") >= 7 and ".op" in deck
-    code, out, err = _run(["tipfilm", "--pitch-m", "0.3e-6,3e-6", "--grain-size-m", "2e-6",
+    code, out, err = _run(["tipfilm", "--pitch", "0.3e-6,3e-6", "--grain-size", "2e-6",
                            "--n-side", "3", "--cycles", "1", "--out", str(tmp_path / "tf"),
                            "--json"], capsys)
     assert code == 0, err
@@ -65,9 +65,9 @@ def test_netlist_and_tipfilm(tmp_path, capsys):
 
 @pytest.mark.parametrize("args", [
     ["read", "no_such_card", "--out", "o"],
-    ["write", "llzo_tip", "--cell", "9,9", "--n", "4", "--m", "4", "--v-write", "-0.3",
+    ["write", "llzo_tip", "--cell", "9,9", "--rows", "4", "--cols", "4", "--v-write", "-0.3",
      "--out", "o"],
-    ["tipfilm", "--pitch-m", "abc", "--out", "o"],
+    ["tipfilm", "--pitch", "abc", "--out", "o"],
     ["transient", "llzo_tip", "--pattern", "nope.npy", "--v-write", "-0.3", "--out", "o"],
 ])
 def test_bad_input_exits_2(args, capsys, tmp_path, monkeypatch):
@@ -126,7 +126,16 @@ def test_dc_help_recipe_makes_runnable_inputs(capsys, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("sizes", ["4,x", "4,0"])
 def test_read_rejects_bad_sizes(sizes, capsys, tmp_path):
-    code, _, err = _run(["read", "llzo_tip", "--n", "4", "--m", "4", "--sizes", sizes,
+    code, _, err = _run(["read", "llzo_tip", "--rows", "4", "--cols", "4", "--sizes", sizes,
                          "--out", str(tmp_path / "r")], capsys)
     assert code == 2 and "--sizes" in err and err.count("\n") == 1, err
     assert not (tmp_path / "r").exists()
+
+
+def test_deprecated_spellings_still_work_with_a_warning(tmp_path, capsys):
+    code, out, err = _run(["read", "llzo_tip", "--n", "3", "--m", "2", "--out",
+                           str(tmp_path / "r"), "--json"], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert (d["n"], d["m"]) == (3, 2)
+    assert "--n is deprecated; use --rows" in err and "--m is deprecated; use --cols" in err
