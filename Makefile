@@ -25,7 +25,7 @@ demo: setup
 	$(PYTHON) -m memli.demo --out out/demo --force
 
 test: setup
-	$(PYTHON) -m pytest -q -p no:cacheprovider --nbmake tests notebooks
+	$(PYTHON) -m pytest -q -p no:cacheprovider --durations=25 --nbmake tests notebooks
 
 bench: setup
 	$(PYTHON) -m bench
