@@ -113,7 +113,7 @@ def load_file(path, columns: Mapping | None = None, units: Mapping | None = None
     comments = []
     if path.suffix.lower() in EXCEL_EXTS or head.startswith(b"PK") or \
             head.startswith(b"\xd0\xcf\x11\xe0"):
-        sweeps = read_workbook(path, opts, sheets, notes, warnings)
+        sweeps = read_workbook(path, opts, sheets, notes, warnings, comments)
     else:
         if sheets:
             raise DataError(f"{path}: --sheet applies to workbooks (.xlsx/.xls); this is a "

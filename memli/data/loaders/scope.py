@@ -33,6 +33,8 @@ def assign_channels(roles, names, width, opts, tab, block):
         for k in ("v", "i"):
             if k in roles and k not in (opts.columns or {}):
                 del roles[k]
+    elif "i" in roles and "v" not in roles and chans:
+        roles["v"] = roles[chans[0]]     # a voltage channel beside a current channel
     elif "i" not in roles and "ch_a" not in roles and len(chans) >= 2 and (
             "v" not in roles or "v" not in (opts.columns or {})):
         roles["ch_a"], roles["ch_b"] = roles[chans[0]], roles[chans[1]]

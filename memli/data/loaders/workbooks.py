@@ -176,20 +176,22 @@ def sheet_key(name: str):
     return int(nums[-1]) if nums else -1
 
 
-def read_workbook(path: Path, opts: Opts, sheets, notes, warnings) -> list:
+def read_workbook(path: Path, opts: Opts, sheets, notes, warnings, comments=None) -> list:
+    """Sweeps of the picked (or all data) sheets; text cells of the first rows that say
+    GENERATED are appended to ``comments``."""
     try:
-        return _read_workbook(path, opts, sheets, notes, warnings, False)
+        return _read_workbook(path, opts, sheets, notes, warnings, False, comments)
     except DataError as e:
         if sheets or "no sheet holds" not in str(e):
             raise
         # no data among the ordinary sheets: try those skipped by their names too
         try:
-            return _read_workbook(path, opts, sheets, notes, warnings, True)
+            return _read_workbook(path, opts, sheets, notes, warnings, True, comments)
         except DataError:
             raise e from None
 
 
-def _read_workbook(path, opts, sheets, notes, warnings, everything):
+def _read_workbook(path, opts, sheets, notes, warnings, everything, comments=None):
     head = path.read_bytes()[:8]
     sel = ["*"] if everything else sheets
     gen = _xlsx_sheets(path, sel) if head.startswith(b"PK") else _xls_sheets(path, sel)
@@ -197,6 +199,9 @@ def _read_workbook(path, opts, sheets, notes, warnings, everything):
     found, skipped, all_names, failed = [], [], [], []
     for name, rows, names in gen:
         all_names = names
+        if comments is not None:
+            comments.extend(c for r in rows[:3] for c in r
+                            if isinstance(c, str) and "generated" in c.lower())
         tab = Table(rows, _where(path, name), f"{path}:{name}", str(path), sheet=name)
         try:
             sw = table_sweeps(tab, opts, notes, warnings)
