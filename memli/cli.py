@@ -32,18 +32,9 @@ def _root(debug: bool = typer.Option(False, "--debug", help="show tracebacks on 
 
 
 def emit_json(obj) -> None:
-    """Print a JSON summary on stdout (NaN/inf become null)."""
-    def clean(o):
-        if isinstance(o, float):
-            return o if o == o and abs(o) != float("inf") else None
-        if isinstance(o, dict):
-            return {str(k): clean(v) for k, v in o.items()}
-        if isinstance(o, (list, tuple)):
-            return [clean(v) for v in o]
-        if hasattr(o, "tolist"):
-            return clean(o.tolist())
-        return o
-    sys.stdout.write(json.dumps(clean(obj), indent=2) + "\n")
+    """Print a JSON summary on stdout (NaN/inf become null; numpy values become Python)."""
+    from .fsio import json_clean
+    sys.stdout.write(json.dumps(json_clean(obj), indent=2) + "\n")
     sys.stdout.flush()
 
 

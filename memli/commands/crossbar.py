@@ -221,7 +221,8 @@ def read_cmd(
                "newton_iterations": rr.dc.newton_iterations,
                "residual": rr.dc.info.residual, "kcl_residual_a": rr.dc.kcl_residual_a,
                "sizes": size_list, "max_rel_error_vs_size": errs, "generated": True}
-    clean = json.loads(json.dumps(summary, default=lambda o: o.tolist()))
+    from ..fsio import json_clean
+    clean = json_clean(summary)
     write_text_atomic(files[1], json.dumps(clean, indent=2) + "\n")
     outs.commit()
     if json_:

@@ -94,7 +94,8 @@ def _commit(stage: Optional[Path]) -> None:
 
 def _write_json(path: Path, obj) -> None:
     from ..cards import write_text_atomic
-    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True, default=float) + "\n")
+    from ..fsio import json_clean
+    write_text_atomic(path, json.dumps(json_clean(obj), indent=2, sort_keys=True) + "\n")
 
 
 def register(app: typer.Typer):
