@@ -282,7 +282,7 @@ def cells(profile: DeviceProfile, n: int, variability: float = 0.0, rng=None,
 
 
 def program(profile: DeviceProfile, targets_siemens, variability: float = 0.0,
-            c2c: float = 0.0, rng=None, tol_rel: float = 0.01, max_pulses: int = 24):
+            c2c: float = 0.0, rng=None, tol_rel: float = 0.01, max_pulses: int = 48):
     """Write-verify ``targets_siemens`` (any shape) into fresh cells.
 
     Each cell starts in the state the nominal device reaches with the gentle-pulse
