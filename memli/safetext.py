@@ -27,7 +27,7 @@ import unicodedata
 from .errors import ExportError
 
 __all__ = ["comment", "string_literal", "identifier", "to_identifier", "is_identifier",
-           "has_control"]
+           "has_control", "check_lines"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
@@ -36,6 +36,17 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
 def has_control(text: str) -> bool:
     """True if ``text`` holds a control character (newline, tab, NUL, ...)."""
     return bool(_CONTROL.search(str(text)))
+
+
+def check_lines(lines, what: str, error=ExportError) -> list[str]:
+    """The lines, if none holds a control character (a line break inside one would start
+    an unintended statement); else ``error`` naming ``what``."""
+    lines = list(lines)
+    bad = [ln for ln in lines if has_control(ln)]
+    if bad:
+        raise error(f"{comment(what, 60)}: a line holds a control character: "
+                    f"{comment(bad[0], 80)!r}")
+    return lines
 
 
 def comment(text, max_len: int | None = None) -> str:

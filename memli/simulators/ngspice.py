@@ -166,12 +166,8 @@ def transient_deck(title: str, body_lines, tstop_s: float, max_step_s: float,
     interpolated outputs are accurate).
     """
     opts = {**DEFAULT_OPTIONS, **(options or {})}
-    from ..safetext import comment, has_control
-    body_lines = list(body_lines)
-    bad = [ln for ln in body_lines if has_control(ln)]
-    if bad:
-        raise SimulatorError(f"deck {comment(title, 60)!r}: a body line holds a control "
-                             f"character: {comment(bad[0], 80)!r}")
+    from ..safetext import check_lines, comment
+    body_lines = check_lines(body_lines, f"deck {title}", SimulatorError)
     out = [f"* {comment(title)}"] + body_lines
     ostr = " ".join(f"{k}={v}" for k, v in opts.items())
     out.append(f".options {ostr}")

@@ -153,12 +153,8 @@ def netlist(title: str, loads, body_lines, tstop_s: float, max_step_s: float,
             options: dict | None = None) -> str:
     """A VACASK netlist with one transient analysis ``tran1``."""
     opts = {**DEFAULT_OPTIONS, **(options or {})}
-    from ..safetext import comment, has_control
-    body_lines = list(body_lines)
-    bad = [ln for ln in body_lines if has_control(ln)]
-    if bad:
-        raise SimulatorError(f"netlist {comment(title, 60)!r}: a body line holds a control "
-                             f"character: {comment(bad[0], 80)!r}")
+    from ..safetext import check_lines, comment
+    body_lines = check_lines(body_lines, f"deck {title}", SimulatorError)
     out = [comment(title) or "memli"]
     out += [f'load "{Path(x).name}"' for x in loads]
     out.append("model vsource vsource")
