@@ -15,11 +15,10 @@ See e.g. A. Chen, IEEE TED 60 (2013) 1318 and J. Zhou et al., "Crossbar RRAM arr
 selector device requirements during write operation", IEEE TED 61 (2014) 1369.
 
 Transient programming (:func:`program`) integrates every cell's states by its own
-model rates, vectorised over cells: at each step the network is solved for the
-present states (Newton, :meth:`Crossbar.dc`), then the states advance by a
-linearly-implicit (Rosenbrock-Euler) step ``(I - h df/dx) dx = h f`` per cell; the
-step is shortened whenever any state would move by more than ``dx_max`` and states
-are kept within their declared bounds.
+model rates, vectorised over cells, with the shared implicit stepper of
+:mod:`memli.sim.stepper` (backward Euler, Newton per cell, local error control that
+includes the change of the cell voltages within a step); states are kept within their
+declared bounds.
 """
 from __future__ import annotations
 
@@ -203,30 +202,49 @@ def state_step(num, v_dev, x, p, h: float, dx_max: float):
         rej += 1
 
 
-def program(xb: Crossbar, pulses: list[Pulse], record=None, dx_max: float = 0.02,
+def program(xb: Crossbar, pulses: list[Pulse], record=None, dx_max: float | None = None,
             h0_s: float | None = None, max_steps: int = 200000, progress=None,
-            rtol: float = 1e-12) -> ProgramResult:
+            rtol: float = 1e-12, state_rtol: float | None = None) -> ProgramResult:
     """Apply a pulse train to ``xb`` (its ``states`` are updated in place).
+
+    Every step solves the network for the present states, advances all cell states
+    together by the shared implicit stepper (:mod:`memli.sim.stepper`: backward Euler,
+    Newton per cell) at those voltages, solves the network again at the new states and
+    estimates the local error from the rates at both ends (so the change of the cell
+    voltages within the step is under error control too).
 
     Parameters
     ----------
     record : list of (row, col), optional
         Cells whose states and currents are stored at every step.
-    dx_max : float
-        Largest change of any state (in its own units, states normalised to O(1))
-        allowed in one step.
+    dx_max : float, optional
+        Kept for callers of the former fixed-change stepper; ignored (the local error
+        control sets the steps, and a state that switches abruptly may cross its whole
+        range within one accurate step).
+    rtol : float
+        Relative tolerance of the network solves.
+    state_rtol : float, optional
+        Local error tolerance of the states, relative to their ranges (default
+        :data:`memli.sim.stepper.RTOL`).
     progress : callable(fraction), optional
 
     Returns
     -------
     ProgramResult
+
+    Raises
+    ------
+    ConvergenceError
+        When the step falls below 1e-15 of a pulse width.
     """
+    from ..errors import ConvergenceError
+    from ..sim import stepper
     if xb.model is None or xb.model.n_states == 0:
         raise DataError("program: the crossbar has no device states to evolve")
     model = xb.model
     num = model.numeric
-    lo = np.array([s.bounds[0] for s in model.states]).reshape(-1, 1, 1)
-    hi = np.array([s.bounds[1] for s in model.states]).reshape(-1, 1, 1)
+    lo, hi, span = stepper.state_limits(model)
+    srtol = stepper.RTOL if state_rtol is None else float(state_rtol)
     record = list(record or [])
     rr = np.array([c[0] for c in record], int)
     cc = np.array([c[1] for c in record], int)
@@ -237,33 +255,69 @@ def program(xb: Crossbar, pulses: list[Pulse], record=None, dx_max: float = 0.02
     steps = rejected = 0
     guess = None
     ns = model.n_states
+
+    def solve(drive, states):
+        nonlocal guess
+        old = xb.states
+        xb.states = states
+        try:
+            dc = xb.dc(**drive.kwargs(), x0=guess, rtol=rtol)
+        finally:
+            xb.states = old
+        guess = (dc.w, dc.b)
+        return dc, (dc.v_dev if dc.v_dev is not None else dc.v_cell)
+
+    h = None
     for p in pulses:
         t_end = t + p.width_s
-        h = min(h0_s or p.width_s / 50, p.width_s)
+        h = min(h0_s or p.width_s / 50, p.width_s) if h is None else min(h, p.width_s)
+        hmin = p.width_s * 1e-15
+        dc, vdev = solve(p.drive, xb.states)
+        f0 = None
         while t < t_end * (1 - 1e-14):
             h = min(h, t_end - t)
-            dc = xb.dc(**p.drive.kwargs(), x0=guess, rtol=rtol)
-            guess = (dc.w, dc.b)
-            vdev = dc.v_dev if dc.v_dev is not None else dc.v_cell
-            dx, h, big, nrej = state_step(num, vdev, xb.states, xb.params, h, dx_max)
-            rejected += nrej
-            if record:
-                ts.append(t)
-                xs.append(xb.states[:, rr, cc].copy())
-                iss.append(dc.i_cell[rr, cc].copy())
-            xb.states = np.clip(xb.states + dx, lo, hi)
-            t += h
-            steps += 1
-            if steps > max_steps:
-                raise DataError(f"program: more than {max_steps} steps; use fewer pulses or a "
-                                "larger dx_max")
-            h = h * min(4.0, 0.8 * dx_max / big) if big > 0 else h * 4.0
-            if progress:
-                progress(min(t / total, 1.0))
+            xn, fv0, e_x, _ = stepper.step(num, vdev, xb.states, xb.params, h, lo, hi,
+                                           span, srtol, f0=f0)
+            err = float(np.max(e_x, initial=0.0))
+            if err <= 1.0:
+                # the step held the cell voltages of its start; their change within the
+                # step, h (I - h J)^-1 (f(v_new, x) - f(v_old, x)), is error-controlled too
+                dcn, vn = solve(p.drive, xn)
+                ev = num.evaluate(vn, xn, xb.params)
+                fn = ev.f
+                jac = np.eye(ns) - h * np.moveaxis(ev.df_dx, (0, 1), (-2, -1))
+                dv = np.moveaxis(h * (fn - fv0), 0, -1)[..., None]
+                with np.errstate(all="ignore"):
+                    e_v = np.moveaxis(np.linalg.solve(jac, dv)[..., 0], -1, 0)
+                err = max(err, float(np.max(stepper.scaled_norm(e_v, span, srtol),
+                                            initial=0.0)))
+            if err <= 1.0:
+                if record:
+                    ts.append(t)
+                    xs.append(xb.states[:, rr, cc].copy())
+                    iss.append(dc.i_cell[rr, cc].copy())
+                xb.states = xn
+                dc, vdev, f0 = dcn, vn, fn
+                t += h
+                steps += 1
+                if steps > max_steps:
+                    raise DataError(f"program: more than {max_steps} steps; use fewer pulses "
+                                    "or a larger state_rtol")
+                h = float(stepper.next_step(h, err))
+                if progress:
+                    progress(min(t / total, 1.0))
+            else:
+                rejected += 1
+                h = float(stepper.next_step(h, err)) if np.isfinite(err) else 0.25 * h
+                if h < hmin:
+                    raise ConvergenceError(
+                        f"program: step below {hmin:.3g} s at t = {t:.6g} s (pulse of "
+                        f"{p.width_s:g} s); the cell states could not be integrated to "
+                        "the tolerance")
         t = t_end
         after.append(xb.states.copy())
     if record:
-        dc = xb.dc(**pulses[-1].drive.kwargs(), x0=guess, rtol=rtol)
+        dc, _ = solve(pulses[-1].drive, xb.states)
         ts.append(t)
         xs.append(xb.states[:, rr, cc].copy())
         iss.append(dc.i_cell[rr, cc].copy())
@@ -273,7 +327,7 @@ def program(xb: Crossbar, pulses: list[Pulse], record=None, dx_max: float = 0.02
 
 
 def disturb(xb: Crossbar, cell, v_write_v: float, width_s: float, count: int = 1,
-            scheme: str = "v/2", dx_max: float = 0.02) -> dict:
+            scheme: str = "v/2", dx_max: float | None = None) -> dict:
     """Write ``cell`` with a pulse train and report how the other cells moved.
 
     Returns {"dx_selected": change of the selected cell's first state,
@@ -295,3 +349,41 @@ def disturb(xb: Crossbar, cell, v_write_v: float, width_s: float, count: int = 1
             "dx_half_max": float(d[half].max(initial=0.0)),
             "dx_other_max": float(d[oth].max(initial=0.0)),
             "states_before": before, "states_after": xb.states.copy(), "result": res}
+
+
+def read_rows(xb: Crossbar, v_read_v: float, rtol: float = 1e-12) -> np.ndarray:
+    """Read the array row by row: word line ``i`` at ``v_read_v``, every other line at
+    0 V; returns the bit-line (sense) currents, A, shape (n, m) (row i: read of row i).
+
+    The reads are DC solves at the present states: a read at the model's read voltage
+    does not move them (memli.sim.retention measures by how little).
+    """
+    out = np.empty((xb.n, xb.m))
+    guess = None
+    for i in range(xb.n):
+        d = scheme_drive(xb.n, xb.m, (i, 0), v_read_v, "ground")
+        dc = xb.dc(**d.kwargs(), x0=guess, rtol=rtol)
+        guess = (dc.w, dc.b)
+        out[i] = dc.i_out_a
+    return out
+
+
+PATTERNS = ("hrs", "lrs", "diagonal", "checkerboard")
+
+
+def pattern_states(card, n: int, m: int, pattern: str = "diagonal") -> np.ndarray:
+    """Initial states (n_states, n, m) of an array of ``card`` cells: the card's LRS on
+    the cells of ``pattern`` and its HRS elsewhere.
+
+    LRS and HRS are the states a device reaches by cycling with its characteristic
+    sweep (:func:`memli.sim.retention.prepared_states`).  ``pattern``: ``hrs`` (none),
+    ``lrs`` (all), ``diagonal`` (cells (i, i)), ``checkerboard`` ((i + j) even).
+    """
+    from ..sim.retention import prepared_states
+    if pattern not in PATTERNS:
+        raise DataError(f"initial pattern {pattern!r}; expected one of {list(PATTERNS)}")
+    st = prepared_states(card)
+    i, j = np.indices((n, m))
+    on = {"hrs": np.zeros((n, m), bool), "lrs": np.ones((n, m), bool),
+          "diagonal": i == j, "checkerboard": (i + j) % 2 == 0}[pattern]
+    return np.where(on[None], st["lrs"][:, None, None], st["hrs"][:, None, None])

@@ -2,9 +2,9 @@
 
 Crossbar training and plasticity protocols apply the same (or per-device) voltage
 to thousands of devices.  Calling the device simulator per cell would be slow, so
-:class:`DeviceArray` integrates the states of all devices together with backward
-Euler and a per-device Newton iteration on the model's generated rates and
-analytic Jacobians (``model.numeric.evaluate``).  Any model in the registry works.
+:class:`DeviceArray` integrates the states of all devices together with the shared
+implicit stepper of :mod:`memli.sim.stepper` (backward Euler, Newton per device on
+the model's analytic Jacobians, local error control).  Any model in the registry works.
 """
 from __future__ import annotations
 
@@ -74,6 +74,7 @@ class DeviceArray:
         lo = np.array([s.bounds[0] for s in self.model.states], dtype=float)
         hi = np.array([s.bounds[1] for s in self.model.states], dtype=float)
         self._lo, self._hi = lo[:, None], hi[:, None]
+        self.last_stats: dict = {}
         if x0 is None:
             x0 = self.model.initial_state()
         x = np.asarray(x0, dtype=float)
@@ -101,11 +102,13 @@ class DeviceArray:
         return new
 
     # -- writing ------------------------------------------------------------------
-    def pulse(self, v_v, width_s: float, n_steps: int = 40, mask=None) -> None:
+    def pulse(self, v_v, width_s: float, n_steps: int = 40, mask=None,
+              rtol: float | None = None) -> None:
         """Hold device voltages ``v_v`` for ``width_s`` (rectangular pulse).
 
-        Backward Euler in ``n_steps`` equal steps, Newton per device on the
-        model's analytic Jacobian; states are kept in their bounds.
+        Integrated by the shared implicit stepper (:mod:`memli.sim.stepper`: backward
+        Euler, Newton per device on the model's analytic Jacobian, local error control
+        per device); states are kept in their bounds.
 
         Parameters
         ----------
@@ -114,34 +117,33 @@ class DeviceArray:
         width_s : float
             Duration, s.
         n_steps : int
-            Backward-Euler steps.
+            First step is ``width_s / n_steps`` (the stepper adapts it).
         mask : ndarray of bool (n,), optional
             Only these devices are integrated (the others see 0 V and are left as
             they are; use it for cells outside a write).
+        rtol : float, optional
+            Local error tolerance relative to each state's range (default
+            :data:`memli.sim.stepper.RTOL`).
+
+        Raises
+        ------
+        ConvergenceError
+            When a device cannot be integrated to the tolerance.
         """
+        from ..sim import stepper
         if not width_s > 0:
             raise WaveformError(f"pulse width must be > 0 s, got {width_s!r}")
         idx = slice(None) if mask is None else np.flatnonzero(mask)
         v = np.broadcast_to(np.asarray(v_v, dtype=float), (self.n,))[idx]
         if v.size == 0:
             return
-        x = self.x[:, idx].copy()
-        p = self.p[:, idx]
-        h = width_s / n_steps
-        ns = x.shape[0]
-        eye = np.eye(ns)[None]
-        lo, hi = self._lo, self._hi
-        for _ in range(n_steps):
-            xo = x.copy()
-            for _it in range(8):
-                ev = self.numeric.evaluate(v, x, p)
-                res = x - xo - h * ev.f                           # (ns, m)
-                jac = eye - h * np.moveaxis(ev.df_dx, -1, 0)      # (m, ns, ns)
-                dx = np.linalg.solve(jac, res.T[..., None])[..., 0].T
-                x = np.clip(x - dx, lo, hi)
-                if np.all(np.abs(dx) <= 1e-10 + 1e-8 * np.abs(x)):
-                    break
+        lo, hi, span = stepper.state_limits(self.model)
+        x, stats = stepper.integrate_fixed_bias(
+            self.numeric, v, self.x[:, idx], self.p[:, idx], float(width_s), lo, hi, span,
+            rtol=stepper.RTOL if rtol is None else rtol, h0_s=width_s / max(int(n_steps), 1),
+            where=f"pulse on {self.card.name}")
         self.x[:, idx] = x
+        self.last_stats = stats
 
     def waveform(self, t_s, v_v, steps_per_segment: int = 4) -> None:
         """Follow a piecewise-constant voltage ``v_v[k]`` on ``[t_s[k], t_s[k+1])``.
