@@ -33,7 +33,7 @@ def register(app: typer.Typer):
                                                       "--criterion), e.g. peak"),
         i_threshold: Optional[float] = typer.Option(None, "--i-threshold",
                                                     help="current threshold, A"),
-        min_ratio: float = typer.Option(10.0, "--min-ratio",
+        min_ratio: float = typer.Option(3.0, "--min-ratio",
                                         help="smallest on/off counted as switching; cycles "
                                         "below it get no V_set/V_reset"),
         offset: str = typer.Option("auto", "--offset", help="auto: subtract a current "

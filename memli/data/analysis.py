@@ -252,7 +252,7 @@ def _check_criterion(c, opt="--criterion"):
 
 
 def cycle_table(v, i, cycle, read_voltage_v=0.1, polarity="negative_set",
-                criterion="slope", i_threshold_a=None, min_ratio=10.0, floor_a=None,
+                criterion="slope", i_threshold_a=None, min_ratio=3.0, floor_a=None,
                 compliance_mask=None, sweep=None, compliance_a=None, *,
                 set_criterion=None, reset_criterion=None) -> list[dict]:
     """Per-cycle ``index, v_set, v_reset, r_hrs_ohm, r_lrs_ohm, on_off`` (None if undefined).
@@ -338,7 +338,7 @@ def cycle_table(v, i, cycle, read_voltage_v=0.1, polarity="negative_set",
 
 def analyse(data, read_voltage_v: float = 0.1, polarity: str = "auto",
             criterion: str = "slope", i_threshold_a: float | None = None,
-            min_ratio: float = 10.0, sweep_rate_v_per_s: float = 1.0, *,
+            min_ratio: float = 3.0, sweep_rate_v_per_s: float = 1.0, *,
             set_criterion: str | None = None, reset_criterion: str | None = None,
             offset: str = "auto", area_m2=None) -> Analysis:
     """Segment :class:`memli.data.loaders.IVData` (or ``(v, i)``) and tabulate each cycle.
