@@ -223,8 +223,15 @@ def _characterise(card, read_v, width_s, max_pulses, min_step_rel):
             gentle, ladder, states = a_set * frac, np.array(lad), np.array(st).T
         if lad[-1] - g_min < 0.9 * (g_max - g_min):
             break
-    # gentle RESET for write-verify corrections: same fraction of the RESET amplitude
-    gentle_reset = a_reset * gentle / a_set
+    # gentle RESET for write-verify corrections: likewise, from the SET state down
+    gentle_reset = a_reset
+    for frac in (1.0, 0.7, 0.5, 0.4, 0.3, 0.2):
+        d = d_set.copy()
+        for _k in range(max_pulses):
+            d.pulse(-s_set * a_reset * frac, width_s, n_steps=10)
+        if g_max - _g(d, read_v)[0] < 0.9 * (g_max - g_min):
+            break
+        gentle_reset = a_reset * frac
     levels, keep = [], []
     step = min_step_rel * (g_max - g_min)
     for k in np.argsort(ladder, kind="stable"):
