@@ -269,6 +269,7 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         raise MemliError(f"fit: no parameter of {start_card.name} is marked vary; pass "
                          "params=[...] (CLI: --params a,b)")
     rs = (10.0 if fd.compliance_a else 0.0) if r_series_ohm is None else float(r_series_ohm)
+    x0_fit = None
     prob = Problem(start_card, fd, names, rs, rtol, workers, progress=progress,
                    max_points=max_points)
     if start == "data":
@@ -295,6 +296,18 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         prob = Problem(start_card, fd, names, rs, rtol, workers, progress=progress,
                        max_points=max_points)
         prob.nfev = nfev0
+        # the device's state when the record starts is unknown: the model's initial
+        # state (a pristine device) or the state one cycle of the same sweep leaves
+        # behind (a cycled device), whichever fits the start better
+        x_cycled = _cycled_state(start_card, fd, rs, rtol)
+        if x_cycled is not None:
+            u_c = prob.to_u([start_card.values[k] for k in names])
+            trial = Problem(start_card, fd, names, rs, rtol, workers, x0=x_cycled,
+                            progress=progress, max_points=max_points)
+            if trial.cost(u_c) < 0.8 * prob.cost(u_c):
+                trial.nfev += prob.nfev
+                prob, x0_fit = trial, x_cycled
+                info["initial_state"] = "cycled (one sweep cycle before the record)"
     init_card = start_card
     u0 = prob.inside(prob.to_u([start_card.values[k] for k in names]))
     lo, hi = prob.u_bounds()
@@ -308,7 +321,7 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
             raise MemliError(f"fit: none of {names} changes the simulated current of these data;"
                              " choose other parameters (--params)")
         nfev0 = prob.nfev
-        prob = Problem(start_card, fd, keep, rs, rtol, workers, progress=progress,
+        prob = Problem(start_card, fd, keep, rs, rtol, workers, x0=x0_fit, progress=progress,
                        max_points=max_points)
         prob.nfev = nfev0
         lo, hi = prob.u_bounds()
@@ -416,6 +429,22 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
 
 
 fit.__doc__ = _fit.__doc__
+
+
+def _cycled_state(card, fd, rs, rtol):
+    """States after one cycle of the record's first sweep from the model's initial state
+    (None when the record has no complete cycle or the simulation fails)."""
+    ids = np.unique(fd.cycle[fd.cycle >= 0])
+    if ids.size < 2:
+        return None
+    idx = np.flatnonzero(fd.cycle == ids[0])
+    sl = slice(idx[0], idx[-1] + 1)
+    try:
+        res = simulate_record(card, fd.t_s[sl], fd.v_v[sl], None, rs, fd.compliance_by_sign,
+                              rtol)
+    except MemliError:
+        return None
+    return res.x[:, -1].copy()
 
 
 def _start_card(model, card) -> Card:
