@@ -105,6 +105,13 @@ def register(app: typer.Typer):
         if offset not in ("auto", "none"):
             raise DataError(f"--offset {offset}: expected auto or none")
         areas = parse_areas(area)
+        from pathlib import Path as _P
+
+        from ..outputs import guard
+        names = ["cycles.csv", "summary.json"] + ([] if no_plots else
+                                                  ["iv.png", "endurance.png", "cdf.png"])
+        guard([out / n for n in names], [p for p in data if _P(p).is_file()], force,
+              folder=out)                        # before reading, not after the analysis
         d = load_data(data, columns, units, sense_resistor, channels, drop_bad_rows, decimal,
                       polarity, pair, sheets=sheet)
         check_read_voltage(d, read_voltage)

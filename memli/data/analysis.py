@@ -502,23 +502,20 @@ def write_outputs(an: Analysis, out_dir, force: bool = False, plots: bool = True
     if plots:
         paths.update({"iv_png": out / "iv.png", "endurance_png": out / "endurance.png",
                       "cdf_png": out / "cdf.png"})
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not force:
-        raise DataError(f"{existing[0]}: exists; pass --force to overwrite")
-    for f in an.meta.get("files", []):
-        if Path(f["path"]).resolve().parent == out.resolve():
-            raise DataError(f"{out}: is the folder of input {f['path']}; choose another --out "
-                            "(inputs' folders are never written to)")
-    write_text_atomic(paths["cycles_csv"], cycles_csv(an))
-    summ = an.summary()
-    summ["inputs"] = an.meta.get("files", [])
-    summ["notes"] = an.meta.get("notes", [])
-    write_text_atomic(paths["summary_json"], json.dumps(_clean(summ), indent=2) + "\n")
-    if plots:
-        from . import plots as P
-        P.plot_iv(an, paths["iv_png"])
-        P.plot_endurance(an, paths["endurance_png"])
-        P.plot_cdf(an, paths["cdf_png"])
+    from ..outputs import OutputSet
+    inputs = [f["path"] for f in an.meta.get("files", [])]
+    outs = OutputSet(out, [p.name for p in paths.values()], force, inputs=inputs)
+    with outs as st:
+        write_text_atomic(st.path("cycles.csv"), cycles_csv(an))
+        summ = an.summary()
+        summ["inputs"] = an.meta.get("files", [])
+        summ["notes"] = an.meta.get("notes", [])
+        write_text_atomic(st.path("summary.json"), json.dumps(_clean(summ), indent=2) + "\n")
+        if plots:
+            from . import plots as P
+            P.plot_iv(an, st.path("iv.png"))
+            P.plot_endurance(an, st.path("endurance.png"))
+            P.plot_cdf(an, st.path("cdf.png"))
     return {k: str(p) for k, p in paths.items()}
 
 
