@@ -66,10 +66,6 @@ ALIASES = {
     ("crossbar tipfilm", "--grain-size-m"): "--grain-size",
     ("card llzo", "--grain-size-m"): "--grain-size",
     ("physics report", "--grain-size-m"): "--grain-size",
-    ("fit", "--params"): "--param",
-    ("verify", "--plot"): "--out",
-    ("simulate", "--hold-s"): "--hold",
-    ("simulate", "--pulse-width-s"): "--pulse-width",
 }
 
 
