@@ -48,6 +48,10 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "--vin": (-1000.0, 1000.0, "V"),
     "--vin-max": (0.0, 1000.0, "V"),
     "--read-voltage": (1e-4, 100.0, "V (magnitude)"),
+    # signed read voltages (li_filament reads at -0.05 V, on its plating side)
+    "simulate:--read-voltage": (-100.0, 100.0, "V"),
+    "crossbar write:--read-voltage": (-100.0, 100.0, "V"),
+    "--variability-scale": (0.0, 100.0, "x the card's variability"),
     "--dv": (1e-9, 10.0, "V"),
     # times and rates
     "--hold": (1e-9, 1e9, "s"),

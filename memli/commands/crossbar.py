@@ -251,6 +251,14 @@ def write_cmd(
     r_sense: float = typer.Option(0.0, "--r-sense", help="sense resistance, ohm"),
     state: Optional[List[str]] = typer.Option(None, "--state", help="NAME=VALUE initial "
                                               "state of every cell"),
+    initial_pattern: Optional[str] = typer.Option(
+        None, "--initial-pattern", help="initial states: the card's LRS on these cells, "
+        "its HRS elsewhere (states reached by cycling): hrs | lrs | diagonal | checkerboard"),
+    read_voltage: Optional[float] = typer.Option(
+        None, "--read-voltage", help="after the write, read every row at this voltage "
+        "(others at 0 V) and report the bit-line currents, V"),
+    variability_scale: float = typer.Option(1.0, "--variability-scale", help="multiplier "
+                                            "of the card's variability (0: identical cells)"),
     seed: int = typer.Option(0, "--seed", help="seed for device sampling"),
     out: Path = typer.Option(..., "--out", help="output folder"),
     force: bool = typer.Option(False, "--force", help="overwrite outputs"),
@@ -263,6 +271,12 @@ def write_cmd(
     current of the written cells) and states.npy (n_states, n, m).
 
     Example:  memli crossbar write llzo_tip --rows 8 --cols 8 --cell 3,4 --v-write -0.3 --out out/w
+
+    Write-then-read case of docs/arrays.md (identical cells, LRS diagonal):
+
+      memli crossbar write llzo_tip --rows 16 --cols 16 --cell 0,15 --v-write -0.3
+      --scheme v/2 --initial-pattern diagonal --variability-scale 0 --read-voltage -0.05
+      --out out/wr
     """
     import numpy as np
 
@@ -270,14 +284,24 @@ def write_cmd(
     from ..circuits.crossbar import Crossbar
     from ..circuits.network import Wires
     from ..circuits.plots import heatmap, write_traces
-    from ..circuits.writes import program, pulse_train, write_bias
+    from ..circuits.writes import (PATTERNS, pattern_states, program, pulse_train, read_rows,
+                                   write_bias)
     from ..cli import emit_json
     from ..errors import DataError
+    if initial_pattern is not None and initial_pattern not in PATTERNS:
+        raise DataError(f"--initial-pattern {initial_pattern!r}; expected one of "
+                        f"{list(PATTERNS)}")
+    if read_voltage is not None and (not np.isfinite(read_voltage) or read_voltage == 0):
+        raise DataError(f"--read-voltage {read_voltage!r}: expected a finite nonzero "
+                        "voltage, V")
     files = [out / "summary.json", out / "disturb.png", out / "trace.png", out / "states.npy"]
     outs = _output_set(out, files, force, _inputs(card))
-    xb = Crossbar.from_card(card, n, m, wires=Wires(r_wl, r_bl, r_source, r_sense), rng=seed)
+    xb = Crossbar.from_card(card, n, m, wires=Wires(r_wl, r_bl, r_source, r_sense), rng=seed,
+                            variability_scale=variability_scale)
     if xb.model.n_states == 0:
         raise DataError(f"{card}: model {xb.model.name} has no states to write")
+    if initial_pattern is not None:
+        xb.states = pattern_states(xb.card, n, m, initial_pattern)
     _states(xb, state, seed, False)
     cells = _parse_cells(cell, n, m) or [(n // 2, m // 2)]
     before = xb.states.copy()
@@ -291,6 +315,7 @@ def write_cmd(
         pulses += pulse_train(n, m, c, v_write, width, count, scheme)
     t0 = time.perf_counter()
     res = program(xb, pulses, record=cells)
+    reads = None if read_voltage is None else read_rows(xb, read_voltage)
     dt = time.perf_counter() - t0
     d = np.abs(xb.states - before).max(axis=0)
     sel = np.zeros((n, m), bool)
@@ -309,6 +334,13 @@ def write_cmd(
                "cells_disturbed_gt_0p1": int(np.sum(d[~sel] > 0.1)),
                "steps": res.steps, "rejected_steps": res.rejected, "program_s": dt,
                "generated": True}
+    if initial_pattern is not None:
+        summary["initial_pattern"] = initial_pattern
+    if reads is not None:
+        summary["read_voltage_v"] = read_voltage
+        summary["read_currents_a"] = reads.tolist()
+    if variability_scale != 1.0:
+        summary["variability_scale"] = variability_scale
     write_text_atomic(files[0], json.dumps(summary, indent=2) + "\n")
     outs.commit()
     if json_:
