@@ -16,7 +16,8 @@ succeeded, else ``"ExceptionType: message"``; outputs are NaN then).  A row's va
 depend only on the study and the point index, so the table is the same whatever the
 number of workers and whether the study was interrupted and resumed.
 
-Chunks are computed on the workers and sent back to this process, which writes them
+Chunks are computed on the workers in groups (about four groups per worker, one dask
+task each, :func:`group_chunks`) and sent back to this process, which writes them
 (temporary file + ``os.replace``), so a worker needs no shared file system and a
 killed run leaves only complete chunk files behind.
 """
@@ -48,7 +49,30 @@ CHUNK_DIR = "chunks"
 def run_chunk(study_dict: dict, k: int) -> pd.DataFrame:
     """Compute chunk ``k`` of a study (runs on a worker).  Never raises for a bad row."""
     from .spec import study_from_dict
+    return _chunk(study_from_dict(study_dict), k)
+
+
+def run_chunks(study_dict: dict, ks) -> list:
+    """Compute several chunks in one worker call: ``[(k, table), ...]``.
+
+    One dask task per group of chunks keeps the scheduler's per-task cost (and the
+    study's parsing) off short chunks, so that adding workers speeds a study up.
+    """
+    from .spec import study_from_dict
     study = study_from_dict(study_dict)
+    return [(k, _chunk(study, k)) for k in ks]
+
+
+def group_chunks(todo, n_workers: int, per_worker: int = 4) -> list:
+    """Split chunk indices into about ``per_worker`` groups per worker (in order)."""
+    todo = list(todo)
+    if not todo:
+        return []
+    size = max(1, -(-len(todo) // (per_worker * max(1, n_workers))))
+    return [todo[i:i + size] for i in range(0, len(todo), size)]
+
+
+def _chunk(study, k: int) -> pd.DataFrame:
     task = get_task(study.task)
     rows = []
     for p in study.chunk_range(k):
@@ -307,19 +331,23 @@ def run_study(study, out_dir, scheduler: str | None = None, workers: int | None 
         n_workers = cl.n_workers
         try:
             token = uuid.uuid4().hex[:8]
-            futs = {cl.client.submit(run_chunk, spec, k, pure=False, retries=1,
-                                     key=f"memli-study-{study.hash()}-{k:05d}-{token}"): k
-                    for k in todo}
+            futs = {cl.client.submit(run_chunks, spec, ks, pure=False, retries=1,
+                                     key=f"memli-study-{study.hash()}-{ks[0]:05d}-{token}"): ks
+                    for ks in group_chunks(todo, n_workers)}
             ac = as_completed(futs)
             for fut in ac:
-                k = futs[fut]
+                ks = futs[fut]
                 if fut.status == "finished":
-                    after_chunk(k, fut.result())
+                    for k, df in fut.result():
+                        after_chunk(k, df)
+                        if stop_after and computed >= stop_after:
+                            break
                 else:
                     exc = fut.exception()
-                    failures.append({"chunk": k, "error": f"{type(exc).__name__}: {exc}",
-                                     "traceback": "".join(traceback.format_exception(
-                                         exc, limit=5))})
+                    for k in ks:
+                        failures.append({"chunk": k, "error": f"{type(exc).__name__}: {exc}",
+                                         "traceback": "".join(traceback.format_exception(
+                                             exc, limit=5))})
                 fut.release()
                 if stop_after and computed >= stop_after:
                     stopped = True

@@ -24,6 +24,11 @@ Registered tasks (``memli study tasks`` lists them with their inputs):
     cell's state change and the largest half-select disturb.
 ``neuro_train``
     In-situ training of a crossbar network (:mod:`memli.neuro`): accuracy.
+``analog_tile``
+    One tile of random weights on a card's devices (:mod:`memli.analog`): output error
+    vs tile size, wire resistance, variability, converter bits.
+``analog_digits``
+    The digits MLP read out on tiles of a card's devices: accuracy vs the same axes.
 
 A registered task also declares the allowed range of its numeric inputs and the
 choices of its string inputs (:class:`Limit`); a study whose fixed values, grid values
@@ -468,3 +473,75 @@ def neuro_train(inputs: dict, seed: int) -> dict:
     return {"train_accuracy": float(r.final_train_accuracy),
             "test_accuracy": float(r.final_test_accuracy),
             "weight_updates": int(r.weight_updates), "epochs_run": len(r.train_accuracy)}
+
+
+# ---------------------------------------------------------------------------------------
+_ANALOG_LIMITS = {"tile": Limit(2, integer=True), "r_wire_ohm": _NONNEG,
+                  "variability": _NONNEG, "adc_bits": Limit(1, 32, integer=True),
+                  "dac_bits": Limit(1, 32, integer=True), "levels": Limit(0, 1, integer=True),
+                  "read_v_v": _POS}
+
+
+def _analog_config(s, seed):
+    from ..analog.infer import AnalogConfig
+    return AnalogConfig(tile=int(s["tile"]), r_wire_ohm=float(s["r_wire_ohm"]),
+                        levels=bool(int(s["levels"])), variability=float(s["variability"]),
+                        dac_bits=int(s["dac_bits"]), adc_bits=int(s["adc_bits"]),
+                        read_v=float(s["read_v_v"]), seed=int(seed) % (2 ** 31))
+
+
+@register("analog_tile",
+          outputs=("error_rel_rms", "error_rel_max", "ir_error_rel_rms", "levels_available",
+                   "g_min_siemens", "g_max_siemens"),
+          defaults={"card": "oxide_10k", "tile": 32, "r_wire_ohm": 1.0, "variability": 0.0,
+                    "adc_bits": 8, "dac_bits": 8, "levels": 1, "read_v_v": 0.1,
+                    "inputs": 32},
+          limits={**_ANALOG_LIMITS, "inputs": _COUNT})
+def analog_tile(inputs: dict, seed: int) -> dict:
+    """One tile of random weights on a card's devices (memli.analog): output error.
+
+    Weights uniform in [-1, 1] fill a ``tile x tile`` differential tile (``tile / 2``
+    outputs); ``inputs`` random input vectors in [0, 1] are read through DAC, the exact
+    tile solve and ADC.  Errors are relative to the RMS exact output ``x W``:
+    ``error`` with every setting as given, ``ir_error`` with the wires alone.
+    """
+    from ..analog import devices as dv
+    from ..analog.infer import analog_forward
+    from ..analog.mapping import Layer
+    s, _ = _split(inputs, TASKS["analog_tile"].defaults, task="analog_tile")
+    cfg = _analog_config(s, seed)
+    prof = dv.characterise(s["card"], read_v=cfg.read_v)
+    rng = np.random.default_rng(seed)
+    n = cfg.tile
+    W = rng.uniform(-1.0, 1.0, (n, max(1, n // 2)))
+    x = rng.random((int(s["inputs"]), n))
+    layer = [Layer(W, np.zeros(W.shape[1]), "identity")]
+    ref = x @ W
+    scale = _rms(ref) or 1.0
+    out, *_ = analog_forward(layer, x, cfg, prof)
+    ir, *_ = analog_forward(layer, x, cfg.only("wires"), prof)
+    err = (out - ref) / scale
+    return {"error_rel_rms": _rms(err), "error_rel_max": float(np.abs(err).max()),
+            "ir_error_rel_rms": _rms(ir - ref) / scale, "levels_available": prof.n_levels,
+            "g_min_siemens": prof.g_min_siemens, "g_max_siemens": prof.g_max_siemens}
+
+
+@register("analog_digits",
+          outputs=("accuracy_float", "accuracy_analog", "tiles"),
+          defaults={"card": "oxide_10k", "tile": 64, "r_wire_ohm": 1.0, "variability": 0.0,
+                    "adc_bits": 8, "dac_bits": 8, "levels": 1, "read_v_v": 0.1,
+                    "hidden": 32},
+          limits={**_ANALOG_LIMITS, "hidden": _COUNT})
+def analog_digits(inputs: dict, seed: int) -> dict:
+    """The digits MLP read out on tiles of a card's devices (memli.analog): accuracy."""
+    from ..analog import devices as dv
+    from ..analog.infer import analog_forward, digits_mlp
+    from ..analog.mapping import forward
+    s, _ = _split(inputs, TASKS["analog_digits"].defaults, task="analog_digits")
+    cfg = _analog_config(s, seed)
+    prof = dv.characterise(s["card"], read_v=cfg.read_v)
+    layers, x, y = digits_mlp(int(s["hidden"]), 0)
+    out, tiles, _, _ = analog_forward(layers, x, cfg, prof)
+    return {"accuracy_float": float(np.mean(np.argmax(forward(layers, x), axis=1) == y)),
+            "accuracy_analog": float(np.mean(np.argmax(out, axis=1) == y)),
+            "tiles": int(tiles)}
