@@ -13,17 +13,11 @@ import re
 import numpy as np
 
 from ...errors import DataError
+from ...units import PREFIX_CHARS, parse_quantity, prefix_scale, split_unit
 
 EXCEL_ERRORS = {"#REF!", "#DIV/0!", "#N/A", "#VALUE!", "#NAME?", "#NUM!", "#NULL!",
                 "#GETTING_DATA", "#SPILL!", "#CALC!", "#N/A N/A", "#ERR"}
-PREFIX = {"f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6,
-          "m": 1e-3, "": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}
-_NUM_RE = re.compile(
-    r"^([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([fpnuµμmkKMG]?)\s*(V|A|s|Ω|ohm)?$")
 DEC_COMMA_RE = re.compile(r"^[-+]?\d+,\d+(?:[eE][-+]?\d+)?$")
-UNIT_TOKEN_RE = re.compile(r"^([fpnuµμmkKMG]?)(V|A|s|sec|Ohm|ohm|Ω)$")
-_WORD_UNITS = {"volt": "V", "volts": "V", "amp": "A", "amps": "A", "ampere": "A",
-               "amperes": "A", "second": "s", "seconds": "s", "sec": "s", "secs": "s"}
 #: unit letter in a cell -> role it belongs to
 CELL_UNIT_ROLE = {"V": "v", "A": "i", "s": "t"}
 ROLE_WORD = {"v": "voltage in V", "i": "current in A", "t": "time in s",
@@ -58,13 +52,7 @@ def parse_cell(cell, decimal_comma: bool = False):
         pass
     if low in ("true", "false"):
         raise ValueError(s)
-    m = _NUM_RE.match(s.replace(" ", ""))
-    if not m:
-        raise ValueError(s)
-    unit = m.group(3)
-    if unit in ("Ω", "ohm"):
-        unit = "ohm"
-    return float(m.group(1)) * PREFIX[m.group(2) or ""], unit
+    return parse_quantity(s)
 
 
 def parse_number(cell, decimal_comma: bool = False) -> float:
@@ -106,7 +94,7 @@ def split_name_unit(name: str):
     if m and m.start() > 0:
         unit, s = m.group(1).strip(), s[: m.start()].strip()
     else:
-        m = re.search(r"(?:/|_|\s|\bin\s)\s*([fpnuµμmkKMG]?(?:V|A|s|sec))\s*$", s)
+        m = re.search(rf"(?:/|_|\s|\bin\s)\s*([{PREFIX_CHARS}]?(?:V|A|s|sec))\s*$", s)
         if m and len(s) > len(m.group(0)):
             unit, s = m.group(1), s[: m.start()].strip()
         else:  # memli's own lowercase suffixes: v_v, i_a, time_s, i_ma, v_mv
@@ -121,29 +109,15 @@ def norm(name: str) -> str:
     return re.sub(r"[^a-z0-9|]", "", str(name).lower().replace("µ", "u"))
 
 
-def canon_unit(unit: str | None):
-    """``(prefix, base)`` of a unit text ('mA' -> ('m', 'A'), 'Volt' -> ('', 'V')) or None."""
-    if unit is None:
-        return None
-    u = unit.strip().strip("[]() ").replace("µ", "u").replace("μ", "u")
-    if u.lower() in _WORD_UNITS:
-        return "", _WORD_UNITS[u.lower()]
-    m = UNIT_TOKEN_RE.match(u)
-    if not m:
-        return None
-    base = {"sec": "s", "Ohm": "ohm", "Ω": "ohm"}.get(m.group(2), m.group(2))
-    return m.group(1), base
-
-
 def unit_like(s: str) -> bool:
-    return canon_unit(s) is not None
+    return split_unit(s) is not None
 
 
 def unit_scale(unit: str | None, role: str, where: str) -> float:
     """Multiplier from ``unit`` (e.g. 'mA', 'uA', 'mV', 'ms', 'Volt') to SI for ``role``."""
     if unit is None or str(unit).strip() == "":
         return 1.0
-    cu = canon_unit(str(unit))
+    cu = split_unit(str(unit))
     if cu is None:
         raise DataError(f"{where}: unit '{unit}' not understood; expected V, mV, A, mA, uA, "
                         "nA, pA, s, ms, us. Pass --units v=mV (or i=..., t=...)")
@@ -152,7 +126,7 @@ def unit_scale(unit: str | None, role: str, where: str) -> float:
         word = {"t": "time", "v": "voltage", "i": "current"}[role]
         raise DataError(f"{where}: unit '{unit}' is not a unit of {word}. Pass "
                         f"--units {role}=UNIT to say what the column holds")
-    return PREFIX[cu[0]]
+    return prefix_scale(unit)
 
 
 def convert_column(cells, role, dc, where_row, col, drop_bad, name=""):

@@ -17,8 +17,9 @@ from typing import Callable
 import numpy as np
 
 from ...errors import DataError
-from .numbers import EXCEL_ERRORS, ROLE_WORD, canon_unit, cell_text, convert_column, \
-    is_num, norm, split_name_unit, unit_like, unit_scale
+from ...units import prefix_scale, split_unit
+from .numbers import EXCEL_ERRORS, ROLE_WORD, cell_text, convert_column, is_num, norm, \
+    split_name_unit, unit_like, unit_scale
 from .records import Sweep
 
 #: column-name -> role (after normalisation: lowercase, units and punctuation removed)
@@ -73,7 +74,7 @@ def role_of(name: str):
         return "i", ""
     if "cycle" in low or "sweep" in low:
         return "cycle", ""
-    cu = canon_unit(unit) if unit else None
+    cu = split_unit(unit) if unit else None
     if cu:
         return {"V": "v", "A": "i", "s": "t"}.get(cu[1]), ""
     return None, ""
@@ -357,7 +358,7 @@ def assign_roles(tab, block, names, units, width, opts: Opts):
                 continue
             r, g = role_of(n)
             if r is None and units and col_units.get(j):
-                cu = canon_unit(col_units[j])
+                cu = split_unit(col_units[j])
                 if cu and cu[1] in ("V", "A", "s"):
                     r = {"V": "ch%d" % j if cu[1] == "V" and re.fullmatch(r"\d+", n.strip())
                          else "v", "A": "i", "s": "t"}[cu[1]]
@@ -367,7 +368,7 @@ def assign_roles(tab, block, names, units, width, opts: Opts):
             cand.setdefault(r, []).append((by_unit, j, g))
     elif names and units and any(units):
         for j, u in enumerate(units[:width]):
-            cu = canon_unit(u) if u else None
+            cu = split_unit(u) if u else None
             if cu and cu[1] in ("V", "A", "s"):
                 cand.setdefault({"V": "v", "A": "i", "s": "t"}[cu[1]], []).append((True, j, ""))
     if cand:
@@ -649,14 +650,14 @@ def _block_sweeps(tab, b, opts, notes, warnings):
         if r == "i" and (opts.units or {}).get("i"):
             u = opts.units["i"]
         sense = False
-        cu = canon_unit(u) if u else None
+        cu = split_unit(u) if u else None
         if r == "i" and cu and cu[1] == "V" and "i" not in (opts.units or {}):
             if opts.sense_resistor_ohm is None:
                 raise DataError(f"{tab.where(b.rows[0], j)}: {_col_label(names, j)} chosen "
                                 f"as current is in {u}; pass --sense-resistor OHM (the "
                                 "column is the voltage across it) or --units i=A")
             sense = True
-        scale = 1.0 if r == "cycle" else (PREFIX_OF(u) if sense else unit_scale(
+        scale = 1.0 if r == "cycle" else (prefix_scale(u) if sense else unit_scale(
             u, role, tab.where(b.rows[0], j)))
         if b.values is not None:
             vals = b.values[:, j].astype(float)
@@ -779,12 +780,6 @@ def _block_sweeps(tab, b, opts, notes, warnings):
             desc.append(f"{r}={_col_label(names, j)}" + (f" [{u}]" if u else ""))
     notes.append(f"{tab.name}: columns " + ", ".join(desc))
     return sweeps
-
-
-def PREFIX_OF(u):
-    from .numbers import PREFIX
-    cu = canon_unit(u)
-    return PREFIX[cu[0]] if cu else 1.0
 
 
 def _cell(tab, b, n, j):
