@@ -202,8 +202,6 @@ def main():
     for k in range(5):
         run = 10 + k
         v, i = vs[k], is_[k]
-        n_s = int(np.flatnonzero(np.diff(np.sign(v)) != 0)[1]) + 1 if False else None
-        s_mask = v <= 0
         half = int(np.argmax(v > 0))
         vs_, is_s = v[:half], i[:half]
         vr_, ir_ = np.concatenate([[0.0], v[half:]]), np.concatenate([[i[half - 1]], i[half:]])
