@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from ..errors import DataError
+
 
 def _interp_r(v, i, v_read):
     """|V/I| at |V| = v_read by interpolating log conductance in |V| along a branch."""
@@ -85,7 +87,7 @@ def cycle_metrics(v, i, cycle, read_voltage_v: float = 0.1, polarity: str = "neg
     i = np.asarray(i, dtype=float)
     cycle = np.asarray(cycle, dtype=int)
     if polarity not in ("negative_set", "positive_set"):
-        raise ValueError(f"polarity: {polarity!r}; expected 'negative_set' or 'positive_set'")
+        raise DataError(f"polarity: {polarity!r}; expected 'negative_set' or 'positive_set'")
     s_set = -1.0 if polarity == "negative_set" else 1.0
     read = abs(float(read_voltage_v))
     out = []

@@ -106,3 +106,10 @@ def test_agrees_with_core_metrics_on_simulation():
         # log-log line fit vs log-conductance interpolation at 0.1 V: within 5 %
         assert y["r_hrs_ohm"] == pytest.approx(x["r_hrs_ohm"], rel=0.05)
         assert y["r_lrs_ohm"] == pytest.approx(x["r_lrs_ohm"], rel=0.05)
+
+
+def test_cycle_metrics_unknown_polarity_is_a_data_error():
+    from memli.data.metrics import cycle_metrics
+    from memli.errors import DataError
+    with pytest.raises(DataError, match="polarity: 'sideways'; expected 'negative_set'"):
+        cycle_metrics([0.0, 1.0], [0.0, 1e-3], [0, 0], polarity="sideways")

@@ -4,6 +4,7 @@ import math
 import pytest
 
 from memli import units
+from memli.errors import DataError
 from memli.data.loaders import numbers
 from memli.units import parse_quantity, prefix_scale, split_unit, unit_from_name
 
@@ -70,7 +71,12 @@ def test_cells_keep_their_loader_rules():
     # the loader adds NaN words, booleans and decimal commas on top of parse_quantity
     assert math.isnan(numbers.parse_number("n/a"))
     assert numbers.parse_number("1,5", decimal_comma=True) == 1.5
-    with pytest.raises(ValueError):
+    with pytest.raises(DataError, match="'TRUE' is not a number"):
         numbers.parse_cell(True)
     assert not numbers.is_num("TRUE")
     assert numbers.is_num("12.5 mV")
+
+
+def test_a_bad_cell_is_a_data_error():
+    with pytest.raises(DataError, match="cell 'abc' is not a number"):
+        numbers.parse_number("abc")

@@ -27,15 +27,16 @@ _NAN_WORDS = ("", "nan", "-nan", "na", "n/a", "null", "none", "-", "--")
 
 
 def parse_cell(cell, decimal_comma: bool = False):
-    """``(value, unit letter or None)`` of one cell; ValueError if it is not a number.
+    """``(value, unit letter or None)`` of one cell.
 
     Empty and NaN-like text gives ``(nan, None)``; booleans (Excel TRUE/FALSE) are not
-    numbers.
+    numbers.  Raises DataError (without a place: callers that know the file and line
+    catch it and name them) when the cell is not a number.
     """
     if cell is None:
         return math.nan, None
     if isinstance(cell, (bool, np.bool_)):
-        raise ValueError("TRUE" if cell else "FALSE")
+        raise _not_a_number("TRUE" if cell else "FALSE")
     if isinstance(cell, (int, float, np.integer, np.floating)):
         return float(cell), None
     s = str(cell).strip().strip('"').strip("'").strip()
@@ -51,13 +52,20 @@ def parse_cell(cell, decimal_comma: bool = False):
     except ValueError:
         pass
     if low in ("true", "false"):
-        raise ValueError(s)
-    return parse_quantity(s)
+        raise _not_a_number(s)
+    try:
+        return parse_quantity(s)
+    except ValueError:
+        raise _not_a_number(s) from None
+
+
+def _not_a_number(text) -> DataError:
+    return DataError(f"cell '{text}' is not a number; expected e.g. -1.5e-3, 12.5m or 3 uA")
 
 
 def parse_number(cell, decimal_comma: bool = False) -> float:
     """Parse one cell: a float, or text like ``-1.5e-3``, ``1,5`` (decimal comma),
-    ``12.5m``, ``3uA``.  Empty / NaN text gives nan; anything else raises ValueError.
+    ``12.5m``, ``3uA``.  Empty / NaN text gives nan; anything else raises DataError.
 
     Examples
     --------
@@ -70,7 +78,7 @@ def parse_number(cell, decimal_comma: bool = False) -> float:
 def is_num(cell, dc=False) -> bool:
     try:
         parse_cell(cell, dc)
-    except ValueError:
+    except DataError:
         return False
     return True
 
@@ -144,7 +152,7 @@ def convert_column(cells, role, dc, where_row, col, drop_bad, name=""):
     for k, c in enumerate(cells):
         try:
             x, u = parse_cell(c, dc)
-        except ValueError:
+        except DataError:
             txt = cell_text(c)
             if drop_bad:
                 bad[k] = True

@@ -447,7 +447,7 @@ def _numeric_row(tab, block, n, width):
         try:
             from .numbers import parse_cell
             out.append(parse_cell(c, tab.decimal_comma)[0])
-        except ValueError:
+        except DataError:
             out.append(math.nan)
     return out
 
@@ -461,7 +461,7 @@ def _numeric_sample(tab, block, j, limit=2000):
         r = tab.rows[k]
         try:
             out.append(parse_cell(r[j] if j < len(r) else None, tab.decimal_comma)[0])
-        except ValueError:
+        except DataError:
             out.append(math.nan)
     return np.array(out, float)
 
@@ -630,7 +630,7 @@ def _block_sweeps(tab, b, opts, notes, warnings):
                 try:
                     from .numbers import parse_cell
                     nums.append(parse_cell(c, tab.decimal_comma)[0])
-                except ValueError:
+                except DataError:
                     nums.append(math.nan)
             if any(math.isfinite(x) for x in nums):
                 labels = {j: x for j, x in zip(i_cols, nums) if math.isfinite(x)}
@@ -816,7 +816,7 @@ def _convert_lenient(cells, role, tab, where_row, j, names):
     for k, c in enumerate(cells):
         try:
             x, u = parse_cell(c, dc)
-        except ValueError:
+        except DataError:
             bad[k] = True
             continue
         if u is not None:
