@@ -1,6 +1,7 @@
 """Small file helpers with no heavy imports (usable in Dask workers without sympy)."""
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import tempfile
@@ -31,6 +32,15 @@ def write_text_atomic(path, text: str) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def sha256_file(path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def json_clean(o):

@@ -21,7 +21,6 @@ Two rules every command follows (docs/security.md):
 from __future__ import annotations
 
 import atexit
-import hashlib
 import json
 import os
 import shutil
@@ -30,7 +29,7 @@ import time
 from pathlib import Path
 
 from .errors import MemliError
-from .fsio import publish_mode
+from .fsio import publish_mode, sha256_file
 
 __all__ = ["OutputError", "guard", "same_file", "OutputSet", "MANIFEST"]
 
@@ -97,14 +96,6 @@ def guard(outputs, inputs, force: bool = False, folder=None, option: str = "--ou
                 raise OutputError(f"{option} {out}: is a folder; expected a file path")
             if not force:
                 raise OutputError(f"{out}: exists; pass --force to overwrite")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class OutputSet:
@@ -187,7 +178,7 @@ class OutputSet:
         for p in sorted(self.stage.rglob("*")):
             if p.is_file():
                 rel = p.relative_to(self.stage).as_posix()
-                files[rel] = {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+                files[rel] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
         return {"schema": "memli.outputs/1", "complete": True,
                 "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": files}
 

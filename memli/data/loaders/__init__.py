@@ -30,12 +30,12 @@ cell).  Inputs are only read.
 from __future__ import annotations
 
 import glob as _glob
-import hashlib
 import re
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from ...errors import DataError
+from ...fsio import sha256_file
 from .numbers import EXCEL_ERRORS, parse_number, split_name_unit, unit_scale
 from .pairing import guess_set_polarity, pair_set_reset
 from .records import IVData, Sweep
@@ -78,14 +78,6 @@ def _natural(p: Path):
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", p.name)]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _opts(columns, units, sense_resistor_ohm, channels, drop_bad_rows):
     return Opts(parse_columns(dict(columns or {}) if not isinstance(columns, str)
                               else columns),
@@ -121,7 +113,7 @@ def load_file(path, columns: Mapping | None = None, units: Mapping | None = None
         tab = read_text(path, decimal)
         comments = tab.comments
         sweeps = table_sweeps(tab, opts, notes, warnings)
-    meta = {"path": str(path), "sha256": _sha256(path), "comments": comments,
+    meta = {"path": str(path), "sha256": sha256_file(path), "comments": comments,
             "generated": any("generated" in c.lower() for c in comments)}
     return sweeps, meta
 
