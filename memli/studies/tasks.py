@@ -545,3 +545,15 @@ def analog_digits(inputs: dict, seed: int) -> dict:
     return {"accuracy_float": float(np.mean(np.argmax(forward(layers, x), axis=1) == y)),
             "accuracy_analog": float(np.mean(np.argmax(out, axis=1) == y)),
             "tiles": int(tiles)}
+
+
+@register("crossbar_read_square",
+          outputs=TASKS["crossbar_read"].outputs,
+          defaults={k: v for k, v in TASKS["crossbar_read"].defaults.items()
+                    if k not in ("cols", "r_bl_ohm")},
+          limits={k: v for k, v in TASKS["crossbar_read"].limits.items()
+                  if k not in ("cols", "r_bl_ohm")})
+def crossbar_read_square(inputs: dict, seed: int) -> dict:
+    """crossbar_read of a square array (cols = rows, bit-line segments = word-line ones)."""
+    s, _ = _split(inputs, TASKS["crossbar_read_square"].defaults, task="crossbar_read_square")
+    return crossbar_read({**s, "cols": s["rows"], "r_bl_ohm": s["r_wl_ohm"]}, seed)
