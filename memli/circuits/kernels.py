@@ -386,6 +386,46 @@ void xb_coarse_update_k(long n, long m, long k, const long *blk, const long *lo,
         }
     }
 }
+/* Word-line LDL^T solves, 8 rows at a time through a small transposed buffer (the 8
+   rows are m doubles apart: walking them in place would make 8 streams that collide in
+   the cache when m is a power of two).  Factors are stored per block of 8 rows as
+   (block, j, r): invdB[(b*m + j)*8 + r]; rows past n are padding. */
+void xb_ldl_solve_rows8(long n, long m, const double *invdB, const double *lB, double *y,
+                        double *buf)
+{
+    long nb = (n + 7) / 8;
+    for (long b = 0; b < nb; b++) {
+        long i0 = b * 8, rows = n - i0 < 8 ? n - i0 : 8;
+        const double *iv = invdB + b * m * 8, *ll = lB + b * m * 8;
+        for (long r = 0; r < 8; r++) {
+            if (r < rows) {
+                const double *yr = y + (i0 + r) * m;
+                for (long j = 0; j < m; j++) buf[j * 8 + r] = yr[j];
+            } else {
+                for (long j = 0; j < m; j++) buf[j * 8 + r] = 0.0;
+            }
+        }
+        for (long j = 1; j < m; j++) {
+            double *bj = buf + j * 8;
+            const double *bp = bj - 8, *lp = ll + (j - 1) * 8;
+            for (long r = 0; r < 8; r++) bj[r] -= lp[r] * bp[r];
+        }
+        {
+            double *bj = buf + (m - 1) * 8;
+            const double *ivj = iv + (m - 1) * 8;
+            for (long r = 0; r < 8; r++) bj[r] *= ivj[r];
+        }
+        for (long j = m - 2; j >= 0; j--) {
+            double *bj = buf + j * 8;
+            const double *bn = bj + 8, *lj = ll + j * 8, *ivj = iv + j * 8;
+            for (long r = 0; r < 8; r++) bj[r] = bj[r] * ivj[r] - lj[r] * bn[r];
+        }
+        for (long r = 0; r < rows; r++) {
+            double *yr = y + (i0 + r) * m;
+            for (long j = 0; j < m; j++) yr[j] = buf[j * 8 + r];
+        }
+    }
+}
 """
 
 _LIB = {"lib": None, "tried": False}
@@ -441,6 +481,8 @@ def _lib():
     lib.xb_cg_dir_k.restype = None
     lib.xb_fma_k.argtypes = [L, L, d, d, d, d]
     lib.xb_fma_k.restype = None
+    lib.xb_ldl_solve_rows8.argtypes = [L, L, d, d, d, d]
+    lib.xb_ldl_solve_rows8.restype = None
     lib.xb_cb_rowsum_k.argtypes = [L, L, L, L, lp, d, d, d, d]
     lib.xb_cb_rowsum_k.restype = None
     lib.xb_coarse_update_k.argtypes = [L, L, L, lp, lp, lp] + [d] * 12
@@ -638,9 +680,19 @@ class LDL:
         if lib is not None:
             if self.stride == 1 and self.row_length:
                 m = self.row_length
-                if getattr(self, "_lrow", None) is None:    # l padded to whole rows
-                    self._lrow = np.concatenate([self.l, np.zeros(self.len - len(self.l))])
-                lib.xb_ldl_solve_rows(self.len // m, m, _p(self.invd), _p(self._lrow), _p(y))
+                n = self.len // m
+                if getattr(self, "_blk8", None) is None:    # factors per block of 8 rows
+                    nb = -(-n // 8)
+                    iv = np.ones((nb * 8, m))
+                    iv[:n] = self.invd.reshape(n, m)
+                    ll = np.zeros((nb * 8, m))
+                    ll[:n] = self._lrow_full().reshape(n, m)
+                    self._blk8 = (
+                        np.ascontiguousarray(iv.reshape(nb, 8, m).transpose(0, 2, 1)),
+                        np.ascontiguousarray(ll.reshape(nb, 8, m).transpose(0, 2, 1)),
+                        np.empty(8 * m))
+                ivb, lb, buf = self._blk8
+                lib.xb_ldl_solve_rows8(n, m, _p(ivb), _p(lb), _p(y), _p(buf))
             else:
                 lib.xb_ldl_solve(self.len, self.stride, _p(self.invd), _p(self.l), _p(y))
             return y
