@@ -23,6 +23,9 @@ from .. import safetext
 from ..errors import ExportError
 from ..models import smooth
 
+#: longest line of any exported file
+MAX_LINE = 160
+
 #: the three smooth primitives a printed model may call
 PRIMITIVE_NAMES = ("logistic", "softplus", "limexp")
 
@@ -37,6 +40,7 @@ class ExportInfo:
     bounds: dict
     scales: dict
     init_names: dict
+    cap_extra: dict = None
 
     @property
     def name(self) -> str:
@@ -88,29 +92,202 @@ def export_info(model_or_card, card=None) -> ExportInfo:
     init_names = {s.name: f"{s.name}_init" for s in model.states}
     taken = set(model.params) | set(model.state_names)
     clash = [n for n in init_names.values() if n in taken]
-    clash += [n for n in ("v_pn", "i_pn", "r_dev_ohm") if n in taken]
+    clash += [n for n in RESERVED_NAMES + ("cap_area_m2", "cap_thickness_m") if n in taken]
     clash += [n for n in taken if n.startswith("cse_") or n.startswith("xs_")
               or n.startswith("f_") and n[2:] in model.state_names]
     if clash:
         raise ExportError(f"model {model.name!r}: name(s) {sorted(set(clash))} collide with "
-                          "names the exporter adds (v_pn, i_pn, r_dev_ohm, <state>_init, "
-                          "f_<state>, xs_*, cse_*); rename them in the model file")
+                          "names the exporter adds ({', '.join(RESERVED_NAMES)}, "
+                          "<state>_init, f_<state>, xs_*, cse_*); rename them in the model file")
     for where, e in [("current", model.current)] + [(f"rate of {s.name}", r) for s, r in
                                                    zip(model.states, model.rates)]:
         if e.atoms(smooth.limexp_slope):
             raise ExportError(f"model {model.name!r}: {where} uses limexp_slope; model "
                               "equations should use limexp (its derivative is automatic)")
-    return ExportInfo(model, card, values, bounds, scales, init_names)
+    bad = [f"{k} = {num(v)} outside [{num(model.params[k].bounds[0])}, "
+           f"{num(model.params[k].bounds[1])}]" for k, v in values.items()
+           if not (math.isfinite(v) and model.params[k].bounds[0] <= v
+                   <= model.params[k].bounds[1])]
+    if bad:
+        where = card.path.name if getattr(card, "path", None) else card.name
+        raise ExportError(f"card {where}: value(s) outside the model's bounds, refusing to "
+                          f"export: {'; '.join(bad)}")
+    cap_extra = {}
+    if _param_like(model, "area") is None:
+        cap_extra["cap_area_m2"] = 1e-12
+    if _param_like(model, "thickness") is None:
+        cap_extra["cap_thickness_m"] = 1e-8
+    return ExportInfo(model, card, values, bounds, scales, init_names, cap_extra)
 
 
-def provenance_text(info: ExportInfo, name: str, width: int = 110) -> str:
-    """One-line provenance of a card parameter: ``kind ref: where`` (shortened)."""
+def _param_like(model, what):
+    """The model parameter giving the cell area (``area_m2``) or thickness (``l_m``,
+    ``d_m``, ``thickness_m``), if any."""
+    cands = ("area_m2",) if what == "area" else ("l_m", "d_m", "thickness_m")
+    return next((k for k in cands if k in model.params), None)
+
+
+def cap_geometry(info) -> tuple:
+    """Names of the area and thickness used by the optional cell capacitance."""
+    return (_param_like(info.model, "area") or "cap_area_m2",
+            _param_like(info.model, "thickness") or "cap_thickness_m")
+
+
+#: Verilog-A keywords and functions a model's named sub-expression must not shadow
+_VA_WORDS = set("""abs acos acosh analog analysis asin asinh atan atan2 atanh begin branch
+case ceil cos cosh ddt ddx default disable discipline else end endcase endfunction
+endmodule endnature exclude exp floor for from function generate genvar ground idt
+if inf inout input integer limexp ln log max min module nature output parameter pow
+real repeat sin sinh sqrt string tan tanh while white_noise flicker_noise time temper
+hertz""".split())
+
+
+@dataclass
+class Plan:
+    """The model's equations as printed: named definitions, then current and rates.
+
+    ``param_defs`` depend on parameters only (computed once: ``.param`` in SPICE,
+    parameter-dependent variables in Verilog-A); ``bias_defs`` depend on the terminal
+    voltage or the states.  Each definition uses only parameters, states, ``model.v``
+    and earlier names (as symbols).
+    """
+
+    param_defs: list
+    bias_defs: list
+    current: sp.Expr
+    rates: list
+
+    @property
+    def defs(self):
+        return self.param_defs + self.bias_defs
+
+
+def _expand(e, table):
+    for _ in range(len(table) + 1):
+        if not (e.free_symbols & set(table)):
+            return e
+        e = e.xreplace(table)
+    return e
+
+
+def _is_trivial(e) -> bool:
+    return e.is_Atom or (e.is_Mul and len(e.args) == 2 and e.args[0] == -1 and e.args[1].is_Atom)
+
+
+def equation_plan(info: "ExportInfo") -> Plan:
+    """Named sub-expressions of the model file (``Model.names``) substituted into the
+    current and the rates, checked to expand back exactly; parameter-only calls of
+    functions (``logistic(...)``, ``ln(...)``...) that are not named get ``p_<k>``."""
+    m = info.model
+    bias_syms = {m.v} | {s.symbol for s in m.states}
+    names = [(k, sp.sympify(e)) for k, e in getattr(m, "names", {}).items()]
+    syms = {k: sp.Symbol(k, real=True) for k, _ in names}
+    taken = set(m.params) | set(m.state_names) | set(info.init_names.values())
+    bad = [k for k, _ in names if k in _VA_WORDS or k in taken or k in RESERVED_NAMES
+           or k.startswith(("xs_", "p_", "f_"))]
+    if bad:
+        raise ExportError(f"model {m.name!r}: named sub-expression(s) {bad} collide with "
+                          "Verilog-A words or names the exporter adds; rename them")
+    defs = []            # (symbol, compact expression)
+    for k, e in names:
+        c = e
+        for s_k, full in reversed([(syms[j], f) for j, f in names[:len(defs)]]):
+            c = c.subs(full, s_k)
+        defs.append((syms[k], c))
+    table = {}
+    for s_k, c in defs:
+        table[s_k] = _expand(c, table)
+    ok = all(table[s_k] == e for (s_k, _), (_, e) in zip(defs, names))
+    if not ok:           # a substitution changed an expression: print without names
+        defs, table = [], {}
+
+    def compact(e):
+        c = e
+        for s_k, c_full in reversed([(s_k, table[s_k]) for s_k, _ in defs]):
+            c = c.subs(c_full, s_k)
+        return c if _expand(c, table) == e else e
+
+    current = compact(m.current)
+    rates = [compact(r) for r in m.rates]
+    # keep only the names used (transitively) by the current and the rates
+    used, todo = set(), [current, *rates]
+    dmap = dict(defs)
+    while todo:
+        e = todo.pop()
+        for f in e.free_symbols:
+            if f in dmap and f not in used:
+                used.add(f)
+                todo.append(dmap[f])
+    defs = [(s_k, c) for s_k, c in defs if s_k in used]
+    # parameter-only function calls not named in the model file
+    auto = {}
+
+    def hoist(e):
+        if not (e.free_symbols & (bias_syms | {s for s, c in defs
+                                               if table[s].free_symbols & bias_syms})):
+            if isinstance(e, (sp.Function, sp.log, sp.exp)) or (
+                    e.is_Pow and not e.exp.is_Integer and not e.exp == sp.Rational(1, 2)):
+                if e not in auto:
+                    auto[e] = sp.Symbol(f"p_{len(auto) + 1}", real=True)
+                return auto[e]
+        if e.is_Atom:
+            return e
+        return e.func(*[hoist(a) for a in e.args])
+
+    defs = [(s_k, c if not (table[s_k].free_symbols & bias_syms) else hoist(c))
+            for s_k, c in defs]
+    current, rates = hoist(current), [hoist(r) for r in rates]
+    param_defs = [(v, k) for k, v in auto.items()]
+    param_defs += [(s_k, c) for s_k, c in defs if not (table[s_k].free_symbols & bias_syms)]
+    bias_defs = [(s_k, c) for s_k, c in defs if table[s_k].free_symbols & bias_syms]
+    return Plan(param_defs, bias_defs, current, rates)
+
+
+#: names the exporters add to every printed model
+RESERVED_NAMES = ("v_pn", "i_pn", "r_dev_ohm", "c_cell_f", "eps_r", "tran_on")
+
+
+def provenance_text(info: ExportInfo, name: str) -> str:
+    """Provenance of a card parameter, in full: ``kind ref: where; note`` (one line of
+    ASCII; a data file is named by its file name only, never by a path)."""
     pv = info.card.provenance(name)
     kind = pv.get("kind", "assumed")
-    ref = pv.get("ref") or pv.get("data") or ""
-    what = pv.get("where") or pv.get("formula") or pv.get("note") or ""
-    txt = f"{kind}" + (f" {ref}" if ref else "") + (f": {what}" if what else "")
-    return safetext.comment(txt, width)
+    ref = pv.get("ref") or ""
+    data = pv.get("data")
+    if data:
+        ref = (ref + " " if ref else "") + "data " + _file_name(data)
+    what = [str(pv[k]) for k in ("where", "formula", "note") if pv.get(k)]
+    if pv.get("stderr") is not None:
+        what.append(f"stderr {pv['stderr']}")
+    txt = f"{kind}" + (f" {ref}" if ref else "") + (": " + "; ".join(what) if what else "")
+    return safetext.comment(txt)
+
+
+def _file_name(path) -> str:
+    """The last component of a path written on any system (no folder names)."""
+    return str(path).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def wrap_comment(text: str, width: int = 150, indent: str = "") -> list[str]:
+    """Split one comment text into lines of at most ``width`` characters at spaces."""
+    words = safetext.comment(text).split(" ")
+    out, cur = [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width - len(indent):
+            out.append(indent + cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    out.append(indent + cur)
+    return out
+
+
+def unit_text(unit: str) -> str:
+    """A unit as printed: '' for dimensionless, 'ohm' (one spelling)."""
+    u = (unit or "").strip()
+    if u in ("1", "-"):
+        return ""
+    return u.replace("Ohm", "ohm").replace("\u03a9", "ohm")
 
 
 def used_primitives(exprs) -> list[str]:
@@ -178,32 +355,94 @@ class ExprPrinter(C99CodePrinter):
         raise ExportError("limexp_slope cannot be printed")
 
 
+#: how each memli model relates to the published model it is named after (printed in
+#: the export header and listed in README.md)
+VARIANTS = {
+    "li_filament": "memli's own compact model of the Li | LLZO | tip filament device of "
+                   "[lu_yang] (that paper publishes no compact model): ionic column in "
+                   "parallel with a filament whose conductance is a logistic of its extent; "
+                   "plating (SET) and stripping (RESET) rates with limited exponentials and "
+                   "softplus drives; conditioning and degradation states.",
+    "linear_drift": "Strukov et al. 2008 linear ion drift; the Joglekar, Biolek and "
+                    "Prodromakis windows mixed by card weights; Biolek's current-direction "
+                    "step written as a softplus split of the current (smooth over i_eps_a) "
+                    "and powers as (z^2 + 1e-300)^p.",
+    "vteam": "Kvatinsky et al. 2015 VTEAM with the state normalised to [0, 1]; thresholds "
+             "smoothed by softplus over v_smooth_v; Biolek-type windows 1 - x^(2p) and "
+             "1 - (1-x)^(2p) (closing exactly at the bounds) instead of the paper's; a "
+             "V^2/(V^2 + v_smooth^2) factor stops the sub-threshold tail at 0 V.",
+    "yakopcic": "Yakopcic et al. 2011/2013 with thresholds, the a1/a2 blend and the window "
+                "corners smoothed (softplus/logistic over v_eps_v = 2 mV and x_eps); near "
+                "the thresholds currents move by 0.6-1 % against the published piecewise "
+                "equations; sinh written with limited exponentials.",
+    "mms": "Molter & Nugent 2016 generalized metastable switch: mean-field state, logistic "
+           "switching probabilities, optional Schottky diode written with the -1 terms "
+           "(zero current at 0 V); volatile by design (the state relaxes at 0 V).",
+}
+
+#: DC semantics stated in every header and in docs/export.md
+DC_SEMANTICS = (
+    "DC semantics: in .op, .dc and the initial point of .tran every state is held at its "
+    "<state>_init (instance parameter); the hold does not depend on `time` (SPICE: a "
+    "per-instance source tran_on that is 0 in DC analyses and rises to 1 in the first "
+    "femtosecond of .tran; Verilog-A: analysis(\"static\")). DC sweeps therefore show no "
+    "switching or hysteresis: to see switching run .tran with a slow ramp.")
+
+
+def variant_text(model) -> str:
+    base = getattr(model, "base_name", model.name)
+    v = VARIANTS.get(base, "a model defined outside memli's bundled set: see its model "
+                           "file for how it relates to any published model.")
+    if getattr(model, "is_reversed", False):
+        v += " Terminals swapped (I'(V) = -I(-V))."
+    return v
+
+
 def header_lines(info: ExportInfo, dialect: str) -> list[str]:
-    """Provenance header (text lines without comment markers)."""
+    """Header (text lines without comment markers, each at most ~150 characters)."""
+    import datetime
     m, c = info.model, info.card
     kinds = {}
     for k in m.params:
         kinds.setdefault(c.provenance(k).get("kind", "assumed"), []).append(k)
-    src = c.path.name if getattr(c, "path", None) else "model defaults"
-    lines = [
+    today = datetime.date.today().isoformat()
+    paras = [
         f"{info.name}: {m.doc}",
-        f"{dialect} generated by `memli export` (memli {__version__}) from the model's "
-        "sympy definition; do not edit by hand.",
-        f"model: {m.name}    card: {c.name} ({src})    card hash: {c.hash()}",
+        f"{dialect} generated by `memli export` (memli {__version__}) on {today} from the "
+        "model's sympy definition; do not edit by hand.",
+        f"model: {m.name}    card: {c.name}    card hash: {c.hash()}",
+        "model variant: " + variant_text(m),
         ("card is GENERATED (synthetic values)" if c.generated else
          "card provenance: " + "; ".join(f"{k}: {len(v)} parameter(s)"
                                          for k, v in sorted(kinds.items()))),
         "citations: " + (", ".join(dict.fromkeys(tuple(m.citations) + tuple(c.citations)))
                          or "none"),
         "terminals: p (positive), n; current I(p->n) = I(V(p,n), states)",
-        "states (internal node potential = state / scale; held at <state>_init in the "
-        "operating point):",
+        DC_SEMANTICS,
+        "states (internal node potential = state / scale):",
     ]
-    for s in m.states:
-        lines.append(f"  {s.name} [{s.unit or '1'}] in [{num(s.bounds[0])}, "
-                     f"{num(s.bounds[1])}], scale {num(info.scales[s.name])}: {s.doc}")
-    return [safetext.comment(ln) if not ln.startswith("  ") else "  " + safetext.comment(ln)
-            for ln in lines]
+    if getattr(c, "description", None):
+        paras.insert(5, "card description: " + str(c.description))
+    lines = []
+    for ptxt in paras:
+        lines += wrap_comment(ptxt, 150)
+    for st in m.states:
+        lines += wrap_comment(f"{st.name} [{unit_text(st.unit)}] in [{num(st.bounds[0])}, "
+                              f"{num(st.bounds[1])}], scale {num(info.scales[st.name])}: "
+                              f"{st.doc}", 150, "  ")
+    return lines
+
+
+def param_doc_lines(info: ExportInfo, name: str, width: int = 150) -> list[str]:
+    """Comment lines documenting one parameter: unit, bounds, kind, description and the
+    card's full provenance."""
+    p = info.model.params[name]
+    lo, hi = info.bounds[name]
+    kind = "instance" if p.instance else "model"
+    out = wrap_comment(f"{name} [{unit_text(p.unit)}] in [{num(lo)}, {num(hi)}] ({kind}): "
+                       f"{p.doc}", width)
+    out += wrap_comment(provenance_text(info, name), width, "  ")
+    return out
 
 
 def safe_lines(lines, marker: str, what: str) -> list[str]:
@@ -216,10 +455,15 @@ def safe_lines(lines, marker: str, what: str) -> list[str]:
             head, rest = ln.split(marker, 1)
             pad = rest[: len(rest) - len(rest.lstrip(" "))]
             body = safetext.comment(rest)
-            out.append(f"{head}{marker}{pad}{body}".rstrip())
+            width = MAX_LINE - len(head) - len(marker) - len(pad)
+            for piece in wrap_comment(body, max(width, 40)):
+                out.append(f"{head}{marker}{pad}{piece}".rstrip())
         else:
             if safetext.has_control(ln):
                 raise ExportError(f"{what}: refusing to print a line holding a control "
                                   f"character: {safetext.comment(ln, 80)!r}")
+            if len(ln) > MAX_LINE:
+                raise ExportError(f"{what}: a printed line has {len(ln)} characters (limit "
+                                  f"{MAX_LINE}): {safetext.comment(ln, 80)!r}")
             out.append(ln)
     return out

@@ -2,46 +2,68 @@
 
 ``.subckt memli_<model> p n params: ...`` with
 
+* parameter-only sub-expressions as subcircuit ``.param`` lines (computed once per
+  instance); sub-expressions the model file names (``ModelBuilder.name``) that depend on
+  the terminal voltage or the states as ``.func <name>(vpn, <states>)``;
 * a behavioural current source ``b_i p n I = I(V(p,n), states)``;
 * per state ``s``: a node ``xs_<s>`` whose potential is ``s / scale`` (see
   :mod:`memli.codegen._export`), a 1 F capacitor to ground and a behavioural source
-  charging it with ``rate / scale``; at ``time = 0`` (operating point, including the
-  initial point of ``.tran``) the same source holds the node at ``<s>_init / scale``
-  instead, so no ``uic`` is needed (the capacitor also carries ``IC=`` so ``uic`` works);
-  a 1e12 ohm leak (gmin) keeps the node from floating;
-* the smooth primitives of :mod:`memli.models.smooth` as ``.func`` (same formulas as the
-  Verilog-A printer: ``logistic(z) = exp(min(z,0))/(1 + exp(-|z|))``, ``softplus(z) =
-  max(z,0) + 2 atanh(u/(2+u))`` with ``u = exp(-|z|)``, ``limexp(z) = exp(min(z, Z))
-  (1 + max(z - Z, 0))``: no overflow, full relative precision in the tails).
+  charging it with ``rate / scale`` during ``.tran``; in DC analyses (``.op``, ``.dc``,
+  the initial point of ``.tran``) the same source holds the node at ``<s>_init / scale``.
+  What tells DC from transient is a per-instance source ``v_tran tran_on 0 dc 0
+  pwl(0 0 1f 1)``: DC analyses use its ``dc 0``, ``.tran`` sees it rise to 1 within the
+  first femtosecond.  Nothing depends on ``time`` (ngspice sets ``time`` during ``.dc``
+  sweeps).  The capacitor carries ``IC=`` so ``uic`` works too; a 1e12 ohm leak (gmin)
+  keeps the node from floating;
+* optional geometric cell capacitance ``c_cell p n`` (``eps_r eps_0 area / thickness``,
+  off by default: ``eps_r = 0``);
+* the smooth primitives of :mod:`memli.models.smooth` as ``.func`` with branches on
+  their own argument only (``logistic``, ``softplus`` and ``limexp``: no overflow, full
+  relative precision in the tails, each argument evaluated once per branch).
 
 Every ``.param`` default comes from the card.  Instantiate with :func:`instance_line`;
 a deck may hold any number of instances (crossbars: one line per device).
 """
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from .. import safetext
 from ..models import smooth
-from ._export import (ExprPrinter, export_info, header_lines, num,
-                      provenance_text, safe_lines, used_primitives)
+from ._export import (ExprPrinter, cap_geometry, equation_plan, export_info, header_lines,
+                      num, param_doc_lines, safe_lines, unit_text, used_primitives)
 
-__all__ = ["subckt_text", "instance_line", "subckt_name", "FUNC_BODIES"]
+__all__ = ["subckt_text", "instance_line", "subckt_name", "FUNC_BODIES", "MAX_LINE"]
 
 _LZ = num(smooth.LIMEXP_Z)
+_ELZ = num(math.exp(smooth.LIMEXP_Z))
 
-#: ``.func`` bodies of the primitives
+#: ``.func`` bodies of the primitives (every use of the argument in parentheses)
 FUNC_BODIES = {
-    "logistic": "exp(min(z,0))/(1+exp(-abs(z)))",
-    "softplus": "max(z,0)+2*atanh(exp(-abs(z))/(2+exp(-abs(z))))",
-    "limexp": f"exp(min(z,{_LZ}))*(1+max(z-{_LZ},0))",
+    "logistic": "(z) >= 0 ? 1/(1+exp(-(z))) : exp(z)/(1+exp(z))",
+    "softplus": "(z) > 0 ? (z)+2*atanh(exp(-(z))/(2+exp(-(z)))) : 2*atanh(exp(z)/(2+exp(z)))",
+    "limexp": f"(z) < {_LZ} ? exp(z) : {_ELZ}*((z)-{num(smooth.LIMEXP_Z - 1)})",
 }
 
-_WRAP = 96
+#: longest line any printer writes
+MAX_LINE = 160
+_WRAP = 100
 
 
 class _SpicePrinter(ExprPrinter):
-    """Expression printer for ngspice B-sources (C syntax, ``ln``, ``pow``)."""
+    """Expression printer for ngspice B-sources (C syntax, ``ln``, ``pow``); symbols
+    print through ``names`` (node voltages, ``.func`` calls)."""
+
+    def __init__(self, names=None, calls=None):
+        super().__init__({"user_functions": {**{n: f"memli_{n}"
+                                                for n in ("logistic", "softplus", "limexp")},
+                                             **{k: k for k in (calls or {})}}})
+        self._names = names or {}
+
+    def _print_Symbol(self, e):
+        return self._names.get(e, e.name)
 
 
 def subckt_name(model) -> str:
@@ -49,7 +71,7 @@ def subckt_name(model) -> str:
 
 
 def _wrap(first: str, body: str) -> list[str]:
-    """Split a long line at spaces into SPICE continuation lines."""
+    """Split a long line at spaces into SPICE continuation lines (``+``)."""
     words = body.split(" ")
     lines, cur = [], first
     for w in words:
@@ -73,6 +95,11 @@ def subckt_text(model_or_card, name: str | None = None, card=None) -> str:
     card : Card, optional
         With a Model: the card whose values become the ``params:`` defaults.
 
+    Raises
+    ------
+    ExportError
+        A card value outside the model's bounds, a name clash, a non-identifier name.
+
     Examples
     --------
     >>> from memli.models.base import get_model
@@ -82,46 +109,89 @@ def subckt_text(model_or_card, name: str | None = None, card=None) -> str:
     info = export_info(model_or_card, card)
     m = info.model
     name = safetext.identifier(name, "subcircuit name") if name else info.name
-    pr = _SpicePrinter()
-    vsym = sp.Symbol("V(p,n)", real=True)
-    sub = {m.v: vsym}
-    for s in m.states:
-        node = sp.Symbol(f"V(xs_{s.name})", real=True)
-        sc = info.scales[s.name]
-        sub[s.symbol] = node if sc == 1.0 else sc * node
-    i_text = pr.doprint(m.current.xreplace(sub))
-    r_texts = [pr.doprint(r.xreplace(sub)) for r in m.rates]
+    plan = equation_plan(info)
+    bias_args = {}
+    for sym, e in plan.bias_defs:
+        used = set()
+        todo = [e]
+        while todo:
+            f = todo.pop()
+            for z in f.free_symbols:
+                if z in bias_args:
+                    used |= set(bias_args[z])
+                elif z == m.v or z in {s.symbol for s in m.states}:
+                    used.add(z)
+        order = [m.v] + [s.symbol for s in m.states]
+        bias_args[sym] = [z for z in order if z in used]
+    vpn = sp.Symbol("vpn", real=True)
+    calls = {sym.name: args for sym, args in bias_args.items()}
+
+    def callify(e, arg_map):
+        rep = {sym: sp.Function(sym.name)(*[arg_map.get(a, a) for a in args])
+               for sym, args in bias_args.items()}
+        return e.xreplace(rep)
+
+    # symbols in .func bodies: vpn and the state names; in B-sources: node voltages
+    body_names = {m.v: "vpn"}
+    node_names = {m.v: "V(p,n)"}
+    for st in m.states:
+        sc = info.scales[st.name]
+        node_names[st.symbol] = (f"V(xs_{st.name})" if sc == 1.0
+                                 else f"({num(sc)}*V(xs_{st.name}))")
+    pr_body = _SpicePrinter(body_names, calls)
+    pr_node = _SpicePrinter(node_names, calls)
 
     out = [f"* {ln}" for ln in header_lines(info, "ngspice subcircuit")]
-    out.append("* usage: X<name> <p> <n> " + name + " [param=value ...]; run .tran without uic")
-    out.append("*   (states start at <state>_init; see memli.codegen.spice.instance_line)")
+    out.append("* usage: X<name> <p> <n> " + name + " [param=value ...]; .op/.dc read the "
+               "states <state>_init; .tran (no uic needed) starts from them")
     params = [f"{k}={num(info.values[k])}" for k in m.params]
     params += [f"{info.init_names[s.name]}={num(s.init)}" for s in m.states]
+    params += ["eps_r=0"] + [f"{k}={num(v)}" for k, v in info.cap_extra.items()]
     out += _wrap(f".subckt {name} p n params:", " ".join(params))
-    for k, p in m.params.items():
-        lo, hi = info.bounds[k]
-        kind = "instance" if p.instance else "model"
-        out.append(f"* {k} [{p.unit or '1'}] in [{num(lo)}, {num(hi)}] ({kind}): {p.doc}")
-        out.append(f"*   {provenance_text(info, k)}")
+    for k in m.params:
+        out += [f"* {ln}" for ln in param_doc_lines(info, k)]
     for s in m.states:
-        out.append(f"* {info.init_names[s.name]} [{s.unit or '1'}] (instance): initial value "
-                   f"of state {s.name}")
-    for prim in used_primitives([m.current, *m.rates]):
+        out.append(f"* {info.init_names[s.name]} [{unit_text(s.unit)}] (instance): initial "
+                   f"(and DC) value of state {s.name}")
+    area, thick = cap_geometry(info)
+    out.append(f"* eps_r [] (instance): relative permittivity of the cell capacitance "
+               f"eps_r*eps_0*{area}/{thick} between p and n; 0 (default) leaves it out")
+    for k in info.cap_extra:
+        out.append(f"* {k} (instance): {'area' if k.endswith('m2') else 'thickness'} of "
+                   "that capacitance (the model declares none)")
+    for prim in used_primitives([m.current, *m.rates, *[e for _, e in plan.defs]]):
         out.append(f".func memli_{prim}(z) {{{FUNC_BODIES[prim]}}}")
+    if plan.param_defs:
+        out.append("* parameter-only sub-expressions (computed once per instance)")
+    for sym, e in plan.param_defs:
+        out += _wrap(f".param {sym.name} =", "{" + pr_body.doprint(e) + "}")
+    if plan.bias_defs:
+        out.append("* named sub-expressions of the terminal voltage vpn = V(p,n) and the "
+                   "states")
+    for sym, e in plan.bias_defs:
+        args = ", ".join(pr_body.doprint(a) for a in bias_args[sym])
+        out += _wrap(f".func {sym.name}({args}) =",
+                     "{" + pr_body.doprint(callify(e, {})) + "}")
+    out = [ln.replace(") = {", ") {", 1) if ln.startswith(".func") else ln for ln in out]
     out.append("* terminal current I(p->n)")
-    out += _wrap("b_i p n I =", i_text)
-    for s, r in zip(m.states, r_texts):
+    out += _wrap("b_i p n I =", pr_node.doprint(callify(plan.current, {})))
+    if m.states:
+        out.append("* 0 in .op/.dc (and at the start of .tran), 1 during .tran")
+        out.append("v_tran tran_on 0 dc 0 pwl(0 0 1e-15 1)")
+    for s, r in zip(m.states, plan.rates):
         sc = info.scales[s.name]
         ini = info.init_names[s.name]
         ini_n = ini if sc == 1.0 else f"{ini}/{num(sc)}"
-        rate = f"({r})" if sc == 1.0 else f"({r})/{num(sc)}"
+        rtxt = pr_node.doprint(callify(r, {}))
+        rate = f"({rtxt})" if sc == 1.0 else f"({rtxt})/{num(sc)}"
         node = s.name if sc == 1.0 else f"{s.name}/{num(sc)}"
-        out.append(f"* state {s.name}: V(xs_{s.name}) = {node}; "
-                   f"d{s.name}/dt = rate (time > 0), held at {ini} at time = 0")
+        out.append(f"* state {s.name}: V(xs_{s.name}) = {node}; d{s.name}/dt = rate in "
+                   f".tran, held at {ini} in DC")
         out += _wrap(f"b_{s.name} 0 xs_{s.name} I =",
-                     f"(time > 0) ? {rate} : ({ini_n}-V(xs_{s.name}))")
+                     f"V(tran_on) > 0.5 ? {rate} : ({ini_n}-V(xs_{s.name}))")
         out.append(f"c_{s.name} xs_{s.name} 0 1 IC={{{ini_n}}}")
         out.append(f"r_{s.name} xs_{s.name} 0 1e12")
+    out.append(f"c_cell p n {{eps_r*8.8541878128e-12*{area}/{thick}}}")
     out.append(f".ends {name}")
     return "\n".join(safe_lines(out, "*", f"subcircuit {name}")) + "\n"
 
@@ -152,7 +222,8 @@ def instance_line(inst: str, p: str, n: str, model_or_card=None, subckt: str | N
     if model_or_card is not None:
         info = export_info(model_or_card)
         subckt = subckt or info.name
-        allowed = set(info.model.params) | set(info.init_names.values())
+        allowed = (set(info.model.params) | set(info.init_names.values()) | {"eps_r"}
+                   | set(info.cap_extra))
         bad = [k for k in params if k not in allowed]
         if bad:
             from ..errors import ExportError

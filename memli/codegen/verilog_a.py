@@ -32,8 +32,9 @@ import sympy as sp
 
 from ..models import smooth
 from .. import safetext
-from ._export import (ExportInfo, ExprPrinter, export_info, header_lines, num,
-                      provenance_text, safe_lines, used_primitives)
+from ._export import (DC_SEMANTICS, ExportInfo, ExprPrinter, cap_geometry, equation_plan,
+                      export_info, header_lines, num, param_doc_lines, safe_lines,
+                      unit_text, used_primitives, wrap_comment)
 
 __all__ = ["module_text", "model_line", "paramset_text", "module_name"]
 
@@ -56,11 +57,13 @@ def module_name(model) -> str:
 
 
 def _units(u: str) -> str:
-    return safetext.string_literal(u) if u else "1"
+    return safetext.string_literal(unit_text(u))
 
 
 def _desc(text: str) -> str:
-    return safetext.string_literal(text)
+    """Attribute text (at most 110 characters; the full text is in the comment above)."""
+    t = safetext.string_literal(text)
+    return t if len(t) <= 110 else t[:107] + "..."
 
 
 def _param_lines(info: ExportInfo, name: str) -> list[str]:
@@ -68,19 +71,24 @@ def _param_lines(info: ExportInfo, name: str) -> list[str]:
     lo, hi = info.bounds[name]
     attrs = (('type="instance", ' if p.instance else "")
              + f'desc="{_desc(p.doc)}", units="{_units(p.unit)}"')
-    return [f"    // {name}: {provenance_text(info, name)}",
-            f"    (* {attrs} *) parameter real {name} = {num(info.values[name])} "
+    out = [f"    // {ln}" for ln in param_doc_lines(info, name)]
+    out += [f"    (* {attrs} *)", f"    parameter real {name} = {num(info.values[name])} "
             f"from [{num(lo)}:{num(hi)}];"]
+    return out
 
 
-def _equations(info: ExportInfo):
-    """CSE of [current, rates] in terms of v_pn and the state names."""
-    m = info.model
-    v_pn = sp.Symbol("v_pn", real=True)
-    exprs = [m.current.subs(m.v, v_pn)] + [r.subs(m.v, v_pn) for r in m.rates]
-    names = (sp.Symbol(f"cse_{k}", real=True) for k in range(10 ** 6))
-    repl, red = sp.cse(exprs, symbols=names, optimizations="basic")
-    return repl, red
+def _stmt(first: str, body: str, indent: str = "            ", width: int = 100) -> list[str]:
+    """A statement split at spaces into lines of about ``width`` characters."""
+    words = body.split(" ")
+    lines, cur = [], first
+    for w in words:
+        if len(cur) + 1 + len(w) > width and cur.strip():
+            lines.append(cur)
+            cur = indent + w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    lines.append(cur)
+    return lines
 
 
 def module_text(model, card=None) -> str:
@@ -99,6 +107,11 @@ def module_text(model, card=None) -> str:
     str
         Module text, ready for ``openvaf``.
 
+    Raises
+    ------
+    ExportError
+        A card value outside the model's bounds, or a name clash.
+
     Examples
     --------
     >>> from memli.models.base import get_model
@@ -109,9 +122,13 @@ def module_text(model, card=None) -> str:
     info = export_info(model, card)
     m = info.model
     pr = _VAPrinter()
-    repl, red = _equations(info)
-    i_expr, rate_exprs = red[0], red[1:]
-    prims = used_primitives([m.current, *m.rates])
+    plan = equation_plan(info)
+    v_pn = sp.Symbol("v_pn", real=True)
+
+    def txt(e):
+        return pr.doprint(e.xreplace({m.v: v_pn}))
+
+    prims = used_primitives([m.current, *m.rates, *[e for _, e in plan.defs]])
 
     out = [f"// {ln}" for ln in header_lines(info, "Verilog-A module")]
     out += ['`include "constants.vams"', '`include "disciplines.vams"', ""]
@@ -129,24 +146,40 @@ def module_text(model, card=None) -> str:
         out += [ln for k in model_ps for ln in _param_lines(info, k)]
     out.append("    // instance parameters")
     out += [ln for k in inst_ps for ln in _param_lines(info, k)]
+    out = "\n".join(out).split("\n")
     for s in m.states:
         lo, hi = s.bounds
-        out.append(f'    (* type="instance", desc="initial (and operating-point) value of '
-                   f'state {s.name}", units="{_units(s.unit)}" *) parameter real '
-                   f"{info.init_names[s.name]} = {num(s.init)} from [{num(lo)}:{num(hi)}];")
+        out += [f'    (* type="instance", desc="initial (and DC) value of state {s.name}", '
+                f'units="{_units(s.unit)}" *)', f"    parameter real "
+                f"{info.init_names[s.name]} = {num(s.init)} from [{num(lo)}:{num(hi)}];"]
+    area, thick = cap_geometry(info)
+    out.append(f"    // optional cell capacitance eps_r*eps_0*{area}/{thick} between p and n; "
+               "eps_r = 0 (default) leaves it out")
+    out.append('    (* type="instance", desc="relative permittivity of the cell capacitance '
+               '(0: none)", units="" *) parameter real eps_r = 0 from [0:1e6];')
+    for k, v in info.cap_extra.items():
+        what = "area" if k.endswith("m2") else "thickness"
+        unit = "m^2" if k.endswith("m2") else "m"
+        out.append(f'    (* type="instance", desc="{what} of the cell capacitance", '
+                   f'units="{unit}" *) parameter real {k} = {num(v)} from (0:inf);')
     out.append("")
     out.append("    // operating-point outputs")
     for s in m.states:
         out.append(f'    (* desc="{_desc(s.doc)}", units="{_units(s.unit)}" *) real {s.name};')
-    out.append('    (* desc="chord resistance V(p,n)/I(p,n)", units="Ohm" *) real r_dev_ohm;')
+    out.append('    (* desc="chord resistance V(p,n)/I(p,n)", units="ohm" *) real r_dev_ohm;')
     out.append("")
-    out.append("    real v_pn, i_pn;")
+    out.append("    real v_pn, i_pn, c_cell_f;")
     if m.states:
         out.append("    real " + ", ".join(f"f_{s.name}" for s in m.states) + ";")
-    if repl:
-        cse_names = [str(k) for k, _ in repl]
-        for j in range(0, len(cse_names), 12):
-            out.append("    real " + ", ".join(cse_names[j:j + 12]) + ";")
+    if plan.param_defs:
+        out += _stmt("    // parameter-only (computed once per instance):", "real " + ", ".join(
+            str(k) for k, _ in plan.param_defs) + ";", "    ")
+        out[-1 - 0] = out[-1]
+    if plan.bias_defs:
+        out += _stmt("    // named sub-expressions of v_pn and the states:", "real " + ", ".join(
+            str(k) for k, _ in plan.bias_defs) + ";", "    ")
+    out = [ln.replace(": real ", ":\n    real ", 1) for ln in out]
+    out = "\n".join(out).split("\n")
     out.append("")
     for name in prims:
         out.append(f"    // memli.models.smooth.{name}")
@@ -157,20 +190,26 @@ def module_text(model, card=None) -> str:
         out.append("    endfunction")
         out.append("")
     out.append("    analog begin")
+    if plan.param_defs:
+        out.append("        // parameter-only")
+    for k, e in plan.param_defs:
+        out += _stmt(f"        {k} =", txt(e) + ";")
+    out.append(f"        c_cell_f = eps_r * `P_EPS0 * {area} / {thick};")
     out.append("        v_pn = V(p, n);")
     for s in m.states:
         sc = info.scales[s.name]
         lhs = f"V(xs_{s.name})" if sc == 1.0 else f"{num(sc)} * V(xs_{s.name})"
         out.append(f"        {s.name} = {lhs};")
-    for k, e in repl:
-        out.append(f"        {k} = {pr.doprint(e)};")
-    out.append(f"        i_pn = {pr.doprint(i_expr)};")
-    for s, e in zip(m.states, rate_exprs):
-        out.append(f"        f_{s.name} = {pr.doprint(e)};")
-    out.append("        I(p, n) <+ i_pn;")
+    for k, e in plan.bias_defs:
+        out += _stmt(f"        {k} =", txt(e) + ";")
+    out += _stmt("        i_pn =", txt(plan.current) + ";")
+    for s, e in zip(m.states, plan.rates):
+        out += _stmt(f"        f_{s.name} =", txt(e) + ";")
+    out.append("        I(p, n) <+ i_pn + ddt(c_cell_f * v_pn);")
     if m.states:
         out.append('        if (analysis("static")) begin')
-        out.append("            // operating point: states held at their initial values")
+        out.append("            // .op, .dc sweeps and the initial point of .tran: states held "
+                   "at <state>_init")
         for s in m.states:
             sc = info.scales[s.name]
             ini = info.init_names[s.name]
@@ -185,7 +224,7 @@ def module_text(model, card=None) -> str:
         out.append("        end")
         for s in m.states:
             out.append(f'        I(xs_{s.name}) <+ $simparam("gmin", 1e-12) * V(xs_{s.name});')
-    out.append(f"        r_dev_ohm = {_chord(info, pr)};")
+    out += _stmt("        r_dev_ohm =", _chord(info, pr) + ";")
     out.append("    end")
     out.append("endmodule")
     return "\n".join(safe_lines(out, "//", f"module {info.name}")) + "\n"
@@ -231,12 +270,13 @@ def paramset_text(card, name: str | None = None) -> str:
     info = export_info(card)
     name = safetext.identifier(name, "paramset name") if name else safetext.to_identifier(
         info.card.name)
-    out = [f"// card {info.card.name} (hash {info.card.hash()}) as a paramset",
+    out = [f"// card {safetext.comment(info.card.name)} (hash {info.card.hash()}) as a paramset",
            f"paramset {name} {info.name};"]
     for k, p in info.model.params.items():
         lo, hi = info.bounds[k]
-        out.append(f'    (* desc="{_desc(p.doc)}", units="{_units(p.unit)}" *) parameter real '
-                   f"{k} = {num(info.values[k])} from [{num(lo)}:{num(hi)}];")
+        out += [f'    (* desc="{_desc(p.doc)}", units="{_units(p.unit)}" *)',
+                f"    parameter real {k} = {num(info.values[k])} from [{num(lo)}:{num(hi)}];"]
         out.append(f"    .{k} = {k};")
     out.append("endparamset")
+    out = "\n".join(out).split("\n")
     return "\n".join(safe_lines(out, "//", f"paramset {name}")) + "\n"

@@ -20,13 +20,30 @@ def _np_ns():
             "max": np.maximum, "min": np.minimum, "pow": np.power}
 
 
+def _ternary(body):
+    """``cond ? a : b`` (one top-level ternary) as numpy ``where``."""
+    if " ? " not in body:
+        return body
+    cond, rest = body.split(" ? ", 1)
+    a, b = rest.rsplit(" : ", 1)
+    return f"where({cond}, {a}, {b})"
+
+
+def _prim_ns():
+    ns = {**_np_ns(), "where": np.where}
+    for prim, body in spice.FUNC_BODIES.items():
+        ns[f"memli_{prim}"] = (lambda b: (lambda z: eval(b, {**ns, "z": np.asarray(z, float)})))(
+            _ternary(body))
+    return ns
+
+
 @pytest.mark.parametrize("prim", ["logistic", "softplus", "limexp"])
 def test_printed_primitives_match_memli_smooth(prim):
     # same function, without overflow or cancellation: 1e-13 relative over a wide range
     z = np.concatenate([np.linspace(-800, 800, 4001), [-1e-9, 0.0, 1e-9, 39.9, 40.0, 40.1]])
-    ns = {**_np_ns(), "z": z}
-    with np.errstate(over="ignore"):
-        sp_val = eval(spice.FUNC_BODIES[prim], ns)
+    ns = {**_np_ns(), "z": z, "where": np.where}
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        sp_val = eval(_ternary(spice.FUNC_BODIES[prim]), ns)
         va_body = verilog_a._VA_FUNCS[prim]
         va_val = eval(va_body, ns)
     ref = smooth.NUMPY_IMPL[prim](z)
@@ -34,35 +51,54 @@ def test_printed_primitives_match_memli_smooth(prim):
     np.testing.assert_allclose(va_val, ref, rtol=1e-13, atol=1e-300)
 
 
+def _joined(text):
+    """Subcircuit lines with continuation lines joined."""
+    out = []
+    for ln in text.splitlines():
+        if ln.startswith("+ ") and out:
+            out[-1] += " " + ln[2:]
+        else:
+            out.append(ln)
+    return out
+
+
 def _spice_expr(text, element):
     """The expression of a B-source in subckt text, continuation lines joined."""
-    lines = text.splitlines()
-    k = next(i for i, ln in enumerate(lines) if ln.startswith(element + " "))
-    expr = lines[k].split(" I = ", 1)[1]
-    while lines[k + 1].startswith("+ "):
-        k += 1
-        expr += " " + lines[k][2:]
-    return expr
+    ln = next(ln for ln in _joined(text) if ln.startswith(element + " "))
+    return ln.split(" I = ", 1)[1]
+
+
+def _py(expr, m):
+    e = expr.replace("V(p,n)", "v_")
+    for s in m.states:
+        e = e.replace(f"V(xs_{s.name})", f"xs_{s.name}")
+    return e
 
 
 @pytest.mark.parametrize("model_name", MODELS)
 def test_spice_expressions_evaluate_like_numpy(model_name):
-    # the printed B-source text, evaluated in Python, equals model.numeric (rtol 1e-12:
-    # only the order of floating-point operations differs)
+    # the printed .param, .func and B-source text, evaluated in Python, equals
+    # model.numeric (rtol 1e-12: only the order of floating-point operations differs)
     m = registry()[model_name]
     card = default_card(m)
     text = spice.subckt_text(card)
     rng = np.random.default_rng(0)
     v = rng.uniform(-1.0, 1.0, 50)
     xs = np.array([rng.uniform(s.bounds[0], s.bounds[1], 50) for s in m.states])
-    ns = {**_np_ns(), **card.values, "time": 1.0}
-    for prim, body in spice.FUNC_BODIES.items():
-        ns[f"memli_{prim}"] = (lambda b: (lambda z: eval(b, {**_np_ns(), "z": z})))(body)
+    ns = {**_prim_ns(), **card.values}
+    for ln in _joined(text):
+        if ln.startswith(".param "):
+            k, body = ln[len(".param "):].split(" = ", 1)
+            ns[k] = eval(body.strip("{}"), ns)
+        elif ln.startswith(".func ") and not ln.startswith(".func memli_"):
+            head, body = ln[len(".func "):].split(" {", 1)
+            fname, args = head.split("(", 1)
+            ns[fname] = eval(f"lambda {args.rstrip(')')}: {body.rstrip('}')}", ns)
+
     def ev(expr):
-        e = expr.replace("V(p,n)", "v_")
-        for s in m.states:
-            e = e.replace(f"V(xs_{s.name})", f"xs_{s.name}")
-        e = re.sub(r"\(time > 0\) \? (.*) : \(.*\)$", r"\1", e)
+        e = _py(expr, m)
+        if e.startswith("V(tran_on) > 0.5 ? "):
+            e = e[len("V(tran_on) > 0.5 ? "):].rsplit(" : ", 1)[0]
         env = {**ns, "v_": v, **{f"xs_{s.name}": xs[j] / (max(abs(s.bounds[0]),
                                                              abs(s.bounds[1])) or 1.0)
                                  for j, s in enumerate(m.states)}}
@@ -80,6 +116,57 @@ def test_spice_expressions_evaluate_like_numpy(model_name):
                                    atol=1e-12 * np.max(np.abs(ref.f[j])))
 
 
+@pytest.mark.parametrize("card_name", sorted(bundled_cards()))
+def test_no_line_over_160_and_no_machine_path(card_name, tmp_path):
+    # a copy of the card in a temporary folder: no part of that path reaches the export
+    import json
+    src = load_card(card_name)
+    d = tmp_path / "some_user" / "cards"
+    d.mkdir(parents=True)
+    f = d / "mycard.json"
+    f.write_text(json.dumps(src.to_dict()))
+    card = load_card(str(f))
+    for text in (spice.subckt_text(card), verilog_a.module_text(card),
+                 verilog_a.paramset_text(card)):
+        assert max(len(ln) for ln in text.splitlines()) <= 160
+        assert str(tmp_path) not in text and "some_user" not in text
+        assert "/tmp" not in text and "/home" not in text and "/root" not in text
+
+
+def test_header_states_date_version_variant_and_dc_semantics():
+    import datetime
+    for fn in (spice.subckt_text, verilog_a.module_text):
+        text = fn(load_card("vteam_default"))
+        text = " ".join(ln.lstrip("*/ ").strip() for ln in text.splitlines())
+        assert datetime.date.today().isoformat() in text
+        assert "memli 0." in text and "model variant:" in text and "Biolek-type" in text
+        assert "DC semantics:" in text and "does not depend on `time`" in text
+    va = verilog_a.module_text(load_card("llzo_tip"))
+    assert 'units="1"' not in va and "Ohm" not in va and 'units=""' in va
+
+
+def test_provenance_is_printed_in_full():
+    card = load_card("llzo_tip")
+    text = spice.subckt_text(card)
+    flat = " ".join(ln.lstrip("* ").strip() for ln in text.splitlines() if ln.startswith("*"))
+    for k in card.model.params:
+        pv = card.provenance(k)
+        for field in ("where", "note", "formula"):
+            if pv.get(field):
+                assert " ".join(str(pv[field]).split()) in flat, (k, field)
+
+
+def test_export_refuses_values_outside_the_model_bounds(tmp_path):
+    import dataclasses
+    from memli.errors import ExportError
+    card = load_card("llzo_tip")
+    bad = dataclasses.replace(card, values={**card.values, "r_on_ohm": 1e9})
+    with pytest.raises(ExportError, match="r_on_ohm.*outside"):
+        spice.subckt_text(bad)
+    with pytest.raises(ExportError, match="r_on_ohm.*outside"):
+        verilog_a.module_text(bad)
+
+
 @pytest.mark.parametrize("model_name", MODELS)
 def test_verilog_a_readability(model_name):
     m = registry()[model_name]
@@ -88,10 +175,13 @@ def test_verilog_a_readability(model_name):
     assert f"module memli_{m.name}(p, n);" in text
     assert "generated by `memli export`" in text and card.hash() in text
     assert "memli 0." in text                                   # memli version in header
+    cites = next(ln for ln in text.splitlines() if ln.startswith("// citations:"))
     for c in m.citations:
-        assert c in text.splitlines()[4]
+        assert c in cites
     for k, p in m.params.items():
-        line = next(ln for ln in text.splitlines() if f"parameter real {k} =" in ln)
+        lines = text.splitlines()
+        at = next(j for j, ln in enumerate(lines) if f"parameter real {k} =" in ln)
+        line = lines[at - 1] + lines[at]            # attributes on the line above
         assert "desc=" in line and "units=" in line and " from [" in line
         assert ('type="instance"' in line) == p.instance
         body = text.split("analog begin", 1)[1]
@@ -151,19 +241,26 @@ def test_integer_powers_are_products():
 
 
 GOLDEN_TOY_SPICE = """\
-.subckt memli_toy_golden p n params: r_ohm=100.0 k_per_s=2.0 x_init=0.0
+.subckt memli_toy_golden p n params: r_ohm=100.0 k_per_s=2.0 x_init=0.0 eps_r=0 cap_area_m2=1e-12
++ cap_thickness_m=1e-08
 * r_ohm [ohm] in [1.0, 10000.0] (model): series resistance
 *   assumed: model default
 * k_per_s [1/s] in [0.1, 10.0] (model): rate
 *   assumed: model default
-* x_init [1] (instance): initial value of state x
-.func memli_logistic(z) {exp(min(z,0))/(1+exp(-abs(z)))}
+* x_init [] (instance): initial (and DC) value of state x
+* eps_r [] (instance): relative permittivity of the cell capacitance eps_r*eps_0*cap_area_m2/cap_thickness_m between p and n; 0 (default) leaves it out
+* cap_area_m2 (instance): area of that capacitance (the model declares none)
+* cap_thickness_m (instance): thickness of that capacitance (the model declares none)
+.func memli_logistic(z) {(z) >= 0 ? 1/(1+exp(-(z))) : exp(z)/(1+exp(z))}
 * terminal current I(p->n)
 b_i p n I = V(p,n)*(V(xs_x) + 1)/r_ohm
-* state x: V(xs_x) = x; dx/dt = rate (time > 0), held at x_init at time = 0
-b_x 0 xs_x I = (time > 0) ? (k_per_s*(1 - V(xs_x))*memli_logistic(V(p,n))) : (x_init-V(xs_x))
+* 0 in .op/.dc (and at the start of .tran), 1 during .tran
+v_tran tran_on 0 dc 0 pwl(0 0 1e-15 1)
+* state x: V(xs_x) = x; dx/dt = rate in .tran, held at x_init in DC
+b_x 0 xs_x I = V(tran_on) > 0.5 ? (k_per_s*(1 - V(xs_x))*memli_logistic(V(p,n))) : (x_init-V(xs_x))
 c_x xs_x 0 1 IC={x_init}
 r_x xs_x 0 1e12
+c_cell p n {eps_r*8.8541878128e-12*cap_area_m2/cap_thickness_m}
 .ends memli_toy_golden
 """
 
