@@ -1,4 +1,4 @@
-"""SPICE netlists of crossbars and their DC operating point in ngspice.
+"""SPICE (ngspice) and VACASK netlists of crossbars; their DC operating point in ngspice.
 
 Node names follow :mod:`memli.circuits.network`: ``w_i_j`` and ``b_i_j`` are the
 word- and bit-line nodes of cell (i, j); ``vs_i`` the word-line sources and
@@ -8,10 +8,15 @@ terminals, whose branch currents are the bit-line currents.
 Cells are written in one of two ways:
 
 * fixed conductances: one resistor per cell;
-* a memli model: the model's own SPICE subcircuit from :mod:`memli.codegen.spice`
-  when that exporter exists (``cell="subckt"``), or a behavioural current source
-  printed from the model's sympy current expression with the states frozen at their
-  present values (``cell="frozen"``: a read, no state evolution).
+* a memli model: the model's exported subcircuit (:mod:`memli.codegen.spice`; VACASK:
+  the Verilog-A module of :mod:`memli.codegen.verilog_a`), one instance per cell with
+  the cell's parameters and its present states as ``<state>_init``.  In ``.op`` and
+  ``.dc`` the exported models hold their states at ``<state>_init``, so a ``.op`` deck
+  is a read of the present states and a ``.tran`` deck starts from them.  A selector
+  is its own exported (stateless) subcircuit in series.
+
+There is one SPICE printer (:mod:`memli.codegen.spice`); this module only places
+instances, wires and sources.
 """
 from __future__ import annotations
 
@@ -22,179 +27,140 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import sympy as sp
-from sympy.printing.str import StrPrinter
 
 from ..errors import ExportError, SimulatorError
 from ..safetext import comment
-from ..models import smooth
 from .network import Terminals
 
 _OPTIONS = ".options reltol=1e-9 abstol=1e-18 vntol=1e-12 gmin=1e-18 itl1=500"
 
-
-class _SpicePrinter(StrPrinter):
-    """Prints a sympy expression in ngspice B-source syntax."""
-
-    def _print_Pow(self, e):
-        b, x = e.args
-        if x == -1:
-            return f"(1/({self._print(b)}))"
-        if x == sp.Rational(1, 2):
-            return f"sqrt({self._print(b)})"
-        if x == sp.Rational(-1, 2):
-            return f"(1/sqrt({self._print(b)}))"
-        if x.is_Integer and 0 < x <= 4:
-            return "(" + "*".join([f"({self._print(b)})"] * int(x)) + ")"
-        return f"pow({self._print(b)}, {self._print(x)})"
-
-    def _print_Float(self, e):
-        return repr(float(e))
-
-    def _print_Rational(self, e):
-        return f"({e.p}.0/{e.q}.0)"
-
-    def _print_Integer(self, e):
-        return f"{int(e)}.0" if e >= 0 else f"({int(e)}.0)"
-
-    def _print_Exp1(self, e):
-        return repr(float(sp.E))
-
-    def _print_Pi(self, e):
-        return repr(float(sp.pi))
-
-
-def spice_expr(expr) -> str:
-    """ngspice expression text of a sympy expression (smooth helpers as ``.func``)."""
-    return _SpicePrinter().doprint(expr)
-
-
-def spice_funcs() -> list[str]:
-    """``.func`` lines for the smooth primitives (from ``smooth.FORMULAS``)."""
-    out = []
-    for name, (arg, body) in smooth.FORMULAS.items():
-        out.append(f".func {name}({arg}) {{{body}}}")
-    return out
+#: cell kinds accepted by :func:`crossbar_netlist` ("frozen" is the former name of a
+#: read with the states held: the exported subcircuit does that in .op)
+CELLS = ("auto", "resistor", "subckt", "frozen")
 
 
 def _fmt(x) -> str:
     return repr(float(x))
 
 
-def frozen_cell_exprs(model, params, states) -> list[str]:
-    """Per-cell current expressions ``I(v(p, n))`` with parameters and states numeric.
-
-    ``params`` (n_params, k) and ``states`` (n_states, k) for ``k`` cells.
-    """
-    v = model.v
-    syms = [s.symbol for s in model.states] + [p.symbol for p in model.params.values()]
-    params = np.asarray(params, dtype=float).reshape(len(model.params), -1)
-    k_cells = params.shape[1]
-    vals = np.concatenate([np.asarray(states, dtype=float).reshape(model.n_states, k_cells),
-                           params])
-    vsym = sp.Symbol("VCELL__")
-    base = model.current.subs(v, vsym)
-    out = []
-    for k in range(vals.shape[1]):
-        e = base.xreplace({s: sp.Float(float(vals[r, k])) for r, s in enumerate(syms)})
-        out.append(spice_expr(e))
+def _cell_params(model, params, states) -> list[tuple[str, float]]:
+    """(name, value) of one cell: every parameter, then ``<state>_init``."""
+    out = [(k, float(params[r])) for r, k in enumerate(model.param_names)]
+    out += [(f"{s.name}_init", float(states[r])) for r, s in enumerate(model.states)]
     return out
 
 
-def crossbar_netlist(xb, v_wl, v_bl=0.0, wl_float=None, bl_float=None,
-                     cell: str = "auto", title: str = "memli crossbar") -> str:
-    """The crossbar ``xb`` (:class:`memli.circuits.crossbar.Crossbar`) as a SPICE deck
-    with a ``.op`` analysis.
+def _crossbar_body(xb, t, cell: str, dialect: str) -> list[str]:
+    """Sources, wires and cells of a crossbar in ``dialect`` (``ngspice`` or ``vacask``).
 
-    Parameters
-    ----------
-    cell : {"auto", "resistor", "frozen", "subckt"}
-        How cells are written (see the module docstring).  ``auto``: resistors for
-        fixed conductances, ``frozen`` for models.
-    """
+    VACASK lines need ``model r resistor`` and ``model vsource vsource``; device cells
+    use one model line per cell (``mc_i_j``: the cell's model parameters)."""
     n, m = xb.n, xb.m
     wr = xb.wires
-    t = Terminals.make(n, m, v_wl, v_bl, wl_float, bl_float)
-    if cell == "auto":
-        cell = "resistor" if xb.model is None else "frozen"
-    lines = [f"* {comment(title)}: {n} x {m} cells, generated by memli.circuits.netlist",
-             f"* r_wl={wr.r_wl_ohm:g} r_bl={wr.r_bl_ohm:g} r_source={wr.r_source_ohm:g} "
-             f"r_sense={wr.r_sense_ohm:g} ohm"]
-    if cell == "subckt":
-        try:
-            from ..codegen.spice import subckt_text
-        except ImportError as e:
-            raise ExportError("cell='subckt' needs memli.codegen.spice.subckt_text, which "
-                              f"is not available ({e}); use cell='frozen'") from None
-        lines.append(subckt_text(xb.card if xb.card is not None else xb.model))
-    else:
-        lines += spice_funcs()
-    # word lines
+    ng = dialect == "ngspice"
+
+    def res(name, a, b, r):
+        if r > 0:
+            return f"{name} {a} {b} {_fmt(r)}" if ng else f"{name} ({a} {b}) r r={_fmt(r)}"
+        name = "v" + name[1:]
+        return f"{name} {a} {b} dc 0" if ng else f"{name} ({a} {b}) vsource dc=0"
+
+    def src(name, a, v):
+        return f"{name} {a} 0 dc {_fmt(v)}" if ng else f"{name} ({a} 0) vsource dc={_fmt(v)}"
+
+    lines = []
     for i in range(n):
         if t.wl_float[i]:
             continue
         if wr.r_source_ohm > 0:
-            lines.append(f"vs_{i} in_{i} 0 dc {_fmt(t.v_wl[i])}")
-            lines.append(f"rs_{i} in_{i} w_{i}_0 {_fmt(wr.r_source_ohm)}")
+            lines.append(src(f"vs_{i}", f"in_{i}", t.v_wl[i]))
+            lines.append(res(f"rs_{i}", f"in_{i}", f"w_{i}_0", wr.r_source_ohm))
         else:
-            lines.append(f"vs_{i} w_{i}_0 0 dc {_fmt(t.v_wl[i])}")
+            lines.append(src(f"vs_{i}", f"w_{i}_0", t.v_wl[i]))
     for i in range(n):
         for j in range(m - 1):
-            lines.append(f"rw_{i}_{j} w_{i}_{j} w_{i}_{j + 1} {_fmt(wr.r_wl_ohm)}"
-                         if wr.r_wl_ohm > 0 else f"vw_{i}_{j} w_{i}_{j} w_{i}_{j + 1} dc 0")
-    # bit lines
+            lines.append(res(f"rw_{i}_{j}", f"w_{i}_{j}", f"w_{i}_{j + 1}", wr.r_wl_ohm))
     for j in range(m):
         for i in range(n - 1):
-            lines.append(f"rb_{i}_{j} b_{i}_{j} b_{i + 1}_{j} {_fmt(wr.r_bl_ohm)}"
-                         if wr.r_bl_ohm > 0 else f"vb_{i}_{j} b_{i}_{j} b_{i + 1}_{j} dc 0")
+            lines.append(res(f"rb_{i}_{j}", f"b_{i}_{j}", f"b_{i + 1}_{j}", wr.r_bl_ohm))
         if t.bl_float[j]:
             continue
         end = f"b_{n - 1}_{j}"
         if wr.r_sense_ohm > 0:
-            lines.append(f"rt_{j} {end} t_{j} {_fmt(wr.r_sense_ohm)}")
+            lines.append(res(f"rt_{j}", end, f"t_{j}", wr.r_sense_ohm))
             end = f"t_{j}"
-        lines.append(f"vsense_{j} {end} 0 dc {_fmt(t.v_bl[j])}")
-    # cells
+        lines.append(src(f"vsense_{j}", end, t.v_bl[j]))
     if cell == "resistor":
         g = xb.g_fixed if xb.g_fixed is not None else xb.small_signal_conductance(0.0)
         for i in range(n):
             for j in range(m):
                 if g[i, j] > 0:
-                    lines.append(f"rc_{i}_{j} w_{i}_{j} b_{i}_{j} {_fmt(1.0 / g[i, j])}")
-    elif cell == "frozen":
-        exprs = frozen_cell_exprs(xb.model, xb.params.reshape(len(xb.model.params), -1),
-                                  xb.states.reshape(xb.model.n_states, -1))
-        sel = None
-        if xb.selector is not None:
-            sel = frozen_cell_exprs(xb.selector.model,
-                                    np.broadcast_to(xb.selector.params.reshape(-1, 1),
-                                                    (len(xb.selector.params), 1)),
-                                    np.zeros((0, 1)))[0]
-        for k, e in enumerate(exprs):
-            i, j = divmod(k, m)
+                    lines.append(res(f"rc_{i}_{j}", f"w_{i}_{j}", f"b_{i}_{j}", 1.0 / g[i, j]))
+        return lines
+    model = xb.model
+    name = f"memli_{model.name}"
+    sel = xb.selector
+    for i in range(n):
+        for j in range(m):
             a, c = f"w_{i}_{j}", f"b_{i}_{j}"
             if sel is not None:
                 mid = f"x_{i}_{j}"
-                i_sel = sel.replace("VCELL__", f"v({a},{mid})")
-                lines.append(f"bsel_{i}_{j} {a} {mid} i={{{i_sel}}}")
+                kv = _cell_params(sel.model, sel.params, [])
+                lines.append(_instance(f"xsel_{i}_{j}", a, mid, sel.model, kv, dialect))
                 a = mid
-            lines.append(f"bc_{i}_{j} {a} {c} i={{{e.replace('VCELL__', f'v({a},{c})')}}}")
-    elif cell == "subckt":
-        from ..codegen.spice import subckt_name
-        name = subckt_name(xb.model)
-        pn = xb.model.param_names
-        sn = [f"{s.name}_init" for s in xb.model.states]
-        for i in range(n):
-            for j in range(m):
-                ps = " ".join([f"{k}={_fmt(xb.params[r, i, j])}" for r, k in enumerate(pn)]
-                              + [f"{k}={_fmt(xb.states[r, i, j])}" for r, k in enumerate(sn)])
-                a = f"w_{i}_{j}"
-                if xb.selector is not None:
-                    raise ExportError("cell='subckt' with a selector is not supported; "
-                                      "use cell='frozen'")
-                lines.append(f"xc_{i}_{j} {a} b_{i}_{j} {name} {ps}")
-    else:
-        raise ExportError(f"cell={cell!r}; expected auto, resistor, frozen or subckt")
+            kv = _cell_params(model, xb.params[:, i, j], xb.states[:, i, j])
+            lines.append(_instance(f"xc_{i}_{j}", a, c, model, kv, dialect))
+    return lines
+
+
+def _instance(inst, a, b, model, kv, dialect) -> str:
+    name = f"memli_{model.name}"
+    if dialect == "ngspice":
+        return f"{inst} {a} {b} {name} " + " ".join(f"{k}={_fmt(v)}" for k, v in kv)
+    mp = [(k, v) for k, v in kv if k in model.params and not model.params[k].instance]
+    ip = [(k, v) for k, v in kv if (k, v) not in mp]
+    mline = f"model m{inst} {name} " + " ".join(f"{k}={_fmt(v)}" for k, v in mp)
+    iline = f"{inst} ({a} {b}) m{inst} " + " ".join(f"{k}={_fmt(v)}" for k, v in ip)
+    return mline.rstrip() + "\n" + iline.rstrip()
+
+
+def _subckts(xb) -> list[str]:
+    from ..codegen.spice import subckt_text
+    out = [subckt_text(xb.card if xb.card is not None else xb.model).rstrip()]
+    if xb.selector is not None:
+        out.append(subckt_text(xb.selector.model).rstrip())
+    return out
+
+
+def crossbar_netlist(xb, v_wl, v_bl=0.0, wl_float=None, bl_float=None,
+                     cell: str = "auto", title: str = "memli crossbar") -> str:
+    """The crossbar ``xb`` (:class:`memli.circuits.crossbar.Crossbar`) as an ngspice deck
+    with a ``.op`` analysis.
+
+    Parameters
+    ----------
+    cell : {"auto", "resistor", "subckt", "frozen"}
+        ``resistor``: one resistor per cell (fixed conductances, or a model's
+        small-signal conductance at 0 V); ``subckt`` (or ``frozen``, the same): the
+        exported subcircuit per cell with its present states; ``auto``: resistors for
+        fixed conductances, subcircuits for models.
+    """
+    if cell not in CELLS:
+        raise ExportError(f"cell={cell!r}; expected one of {list(CELLS)}")
+    n, m = xb.n, xb.m
+    wr = xb.wires
+    t = Terminals.make(n, m, v_wl, v_bl, wl_float, bl_float)
+    if cell == "auto":
+        cell = "resistor" if xb.model is None else "subckt"
+    if cell != "resistor" and xb.model is None:
+        raise ExportError(f"cell={cell!r} needs a device model; this crossbar has fixed "
+                          "conductances (use cell='resistor')")
+    lines = [f"* {comment(title)}: {n} x {m} cells, generated by memli.circuits.netlist",
+             f"* r_wl={wr.r_wl_ohm:g} r_bl={wr.r_bl_ohm:g} r_source={wr.r_source_ohm:g} "
+             f"r_sense={wr.r_sense_ohm:g} ohm"]
+    if cell != "resistor":
+        lines += _subckts(xb)
+    lines += _crossbar_body(xb, t, cell, "ngspice")
     lines += [_OPTIONS, ".op", ".end"]
     return "\n".join(lines) + "\n"
 
@@ -282,22 +248,11 @@ def ngspice_bitline_currents(op: dict, m: int) -> np.ndarray:
 
 
 
-def crossbar_transient_deck(xb, pulses, rise_s: float = 1e-7, saves=None,
-                            title: str = "memli crossbar programming") -> str:
-    """A ``.tran`` deck of the crossbar (exported subcircuit per cell) driven by a pulse
-    train (list of :class:`memli.circuits.writes.Pulse`; floating lines unsupported).
-
-    Each line source is a PWL waveform holding each pulse's voltage for its width with
-    ``rise_s`` edges; states start at the crossbar's present states.
-    """
-    from ..simulators.ngspice import DEFAULT_OPTIONS, pwl_source
+def _pulse_waveforms(xb, pulses, rise_s):
+    """Times (s) and word/bit-line voltages (V) of a pulse train as PWL corner points."""
     if any(p.drive.wl_float.any() or p.drive.bl_float.any() for p in pulses):
-        raise ExportError("crossbar_transient_deck: floating lines cannot be written as "
+        raise ExportError("crossbar transient deck: floating lines cannot be written as "
                           "PWL sources; use the v/2, v/3 or ground scheme")
-    deck = crossbar_netlist(xb, pulses[0].drive.v_wl, pulses[0].drive.v_bl, cell="subckt",
-                            title=title).splitlines()
-    body = [ln for ln in deck if ln.strip() not in (".op", ".end")
-            and not ln.startswith((".options", "vs_", "vsense_"))]
     t = [0.0]
     vw = [np.zeros(xb.n)]
     vb = [np.zeros(xb.m)]
@@ -308,21 +263,70 @@ def crossbar_transient_deck(xb, pulses, rise_s: float = 1e-7, saves=None,
         t.append(t[-1] + rise_s)
         vw.append(np.zeros(xb.n))
         vb.append(np.zeros(xb.m))
-    t = np.array(t)
-    vw = np.array(vw)
-    vb = np.array(vb)
+    return np.array(t), np.array(vw), np.array(vb)
+
+
+def _transient_parts(xb, pulses, rise_s, dialect):
+    """Body lines (wires, cells, PWL line sources) and the stop time of a pulse train."""
+    t, vw, vb = _pulse_waveforms(xb, pulses, rise_s)
+    term = Terminals.make(xb.n, xb.m, pulses[0].drive.v_wl, pulses[0].drive.v_bl)
+    body = [ln for ln in _crossbar_body(xb, term, "subckt", dialect)
+            if not ln.startswith(("vs_", "vsense_"))]
     wr = xb.wires
+    if dialect == "ngspice":
+        from ..simulators.ngspice import pwl_source
+    else:
+        from ..simulators.vacask import pwl_source
     for i in range(xb.n):
         node = f"in_{i}" if wr.r_source_ohm > 0 else f"w_{i}_0"
-        body += pwl_source(f"s_{i}", node, "0", t, vw[:, i])
+        body += pwl_source(f"vs_{i}" if dialect != "ngspice" else f"s_{i}", node, "0", t,
+                           vw[:, i])
     for j in range(xb.m):
         node = f"t_{j}" if wr.r_sense_ohm > 0 else f"b_{xb.n - 1}_{j}"
-        body += pwl_source(f"sense_{j}", node, "0", t, vb[:, j])
+        body += pwl_source(f"vsense_{j}" if dialect != "ngspice" else f"sense_{j}", node, "0",
+                           t, vb[:, j])
+    return body, float(t[-1])
+
+
+def crossbar_transient_deck(xb, pulses, rise_s: float = 1e-7, saves=None,
+                            title: str = "memli crossbar programming",
+                            max_step_s: float | None = None) -> str:
+    """A ``.tran`` deck of the crossbar (exported subcircuit per cell) driven by a pulse
+    train (list of :class:`memli.circuits.writes.Pulse`; floating lines unsupported).
+
+    Each line source is a PWL waveform holding each pulse's voltage for its width with
+    ``rise_s`` edges; states start at the crossbar's present states.  ``max_step_s``:
+    largest internal time step (default: ngspice's own choice).
+    """
+    from ..simulators.ngspice import DEFAULT_OPTIONS
+    body, tstop = _transient_parts(xb, pulses, rise_s, "ngspice")
+    lines = [f"* {comment(title)}: {xb.n} x {xb.m} cells, generated by memli.circuits.netlist"]
+    lines += _subckts(xb) + body
     opts = " ".join(f"{k}={v}" for k, v in DEFAULT_OPTIONS.items())
-    body.append(f".options {opts}")
+    lines.append(f".options {opts}")
     if saves:
-        body.append(".save " + " ".join(saves))
-    tstop = float(t[-1])
-    body.append(f".tran {tstop / 200!r} {tstop!r}")
-    body.append(".end")
-    return "\n".join(body) + "\n"
+        lines.append(".save " + " ".join(saves))
+    tail = "" if max_step_s is None else f" 0 {float(max_step_s)!r}"
+    lines.append(f".tran {tstop / 200!r} {tstop!r}{tail}")
+    lines.append(".end")
+    return "\n".join(lines) + "\n"
+
+
+def crossbar_transient_netlist_vacask(xb, pulses, osdi_names, rise_s: float = 1e-7,
+                                      title: str = "memli crossbar programming",
+                                      max_step_s: float | None = None) -> str:
+    """The deck of :func:`crossbar_transient_deck` as a VACASK netlist (analysis
+    ``tran1``); ``osdi_names`` are the file names of the compiled modules to load
+    (the device's and, with a selector, the selector's)."""
+    from ..simulators.vacask import DEFAULT_OPTIONS
+    body, tstop = _transient_parts(xb, pulses, rise_s, "vacask")
+    out = [f"{comment(title)}: {xb.n} x {xb.m} cells, generated by memli.circuits.netlist"]
+    out += [f'load "{Path(x).name}"' for x in osdi_names]
+    out += ['load "resistor.osdi"', "model r resistor", "model vsource vsource"]
+    out += body
+    out.append("control")
+    out.append("  options " + " ".join(f"{k}={v}" for k, v in DEFAULT_OPTIONS.items()))
+    ms = "" if max_step_s is None else f" maxstep={float(max_step_s)!r}"
+    out.append(f"  analysis tran1 tran step={tstop / 200!r} stop={tstop!r}{ms}")
+    out.append("endc")
+    return "\n".join(out) + "\n"
