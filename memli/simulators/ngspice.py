@@ -177,3 +177,49 @@ def transient_deck(title: str, body_lines, tstop_s: float, max_step_s: float,
     out.append(f".tran {step!r} {float(tstop_s)!r} 0 {float(max_step_s)!r}")
     out.append(".end")
     return "\n".join(out) + "\n"
+
+
+def run_commands(deck_text: str, commands) -> list[dict]:
+    """Load a deck (no analysis lines needed) and run ngspice ``commands`` in turn
+    (e.g. ``"op"``, ``"dc v1 0 0.1 0.01"``, ``"tran 1e-8 1e-6"``); return the vectors of
+    the plot each command made (lowercase names, real parts).
+
+    Raises
+    ------
+    SimulatorError
+        The deck does not parse, or a command made no plot.
+    """
+    from PySpice.Spice.NgSpice.Shared import NgSpiceCircuitError, NgSpiceCommandError
+    out = []
+    with _LOCK:
+        ng = _shared()
+        try:
+            ng.destroy()
+            ng.remove_circuit()
+        except Exception:  # nothing loaded yet
+            pass
+        ng.clear_output()
+        try:
+            ng.load_circuit(deck_text)
+        except (NgSpiceCircuitError, NameError) as e:
+            raise _fail(SimulatorError, f"deck rejected ({e})", deck_text,
+                        ng.stdout + "\n" + ng.stderr) from None
+        for cmd in commands:
+            before = set(ng.plot_names)
+            try:
+                ng.exec_command(cmd)
+            except NgSpiceCommandError:
+                pass
+            new = [p for p in ng.plot_names if p not in before]
+            if not new:
+                raise _fail(ConvergenceError, f"command {cmd!r} made no plot", deck_text,
+                            ng.stdout + "\n" + ng.stderr)
+            plot = ng.plot(None, new[0])
+            out.append({k.lower(): np.real(np.asarray(v._data)).astype(float).copy()
+                        for k, v in plot.items()})
+        try:
+            ng.destroy()
+            ng.remove_circuit()
+        except Exception:
+            pass
+    return out

@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConvergenceError
+from . import ngspice, vacask
 
 __all__ = ["TOLERANCES", "default_waveform", "compare", "verify", "Trace", "VerifyReport",
            "run_memli", "run_ngspice", "run_vacask", "random_draws", "batch_converge",
-           "draw_waveform", "osdi_for"]
+           "draw_waveform", "osdi_for", "read_checks", "bound_cases"]
 
 #: acceptance limits (issue 6): LRS 1 %, HRS 0.02 decade above 1 pA, SET/RESET 10 mV
 TOLERANCES = {"max_rel_err_lrs": 0.01, "max_abs_log10_err_hrs": 0.02, "dv_set": 0.010,
@@ -450,3 +451,106 @@ def batch_converge(model, draws, waveform=None, simulator="vacask", batch=None) 
     for j in range(0, len(idx), max(1, batch)):
         res.update(go(idx[j:j + max(1, batch)]))
     return [res[k] for k in range(len(draws))]
+
+
+# ---------------------------------------------------------------- DC / OP / TRAN at a read
+def bound_cases(model) -> list[dict]:
+    """Initial-state sets with one state at one of its bounds (the others at their
+    initial values): ``[{"x_init": 0.0}, {"x_init": 1.0}, ...]``."""
+    out = []
+    for s in model.states:
+        for b in s.bounds:
+            out.append({f"{s.name}_init": float(b)})
+    return out or [{}]
+
+
+def read_checks(card, v_read_v: float = 0.05, cases=None, t_read_s: float = 1e-6,
+                simulators=("ngspice", "vacask")) -> dict:
+    """Current at a read bias in ``.op``, a ``.dc`` sweep ending at the bias, and
+    ``.tran`` (held bias, value at ``t_read_s``), for each initial-state set.
+
+    Returns ``{simulator: {"op": [A...], "dc": [A...], "tran": [A...],
+    "max_rel_diff": float, "converged": bool}}`` plus ``"memli"`` (the model's own
+    current at the bias and the initial states).  ``max_rel_diff``: largest
+    |I_a - I_b| / max(|I_a|, |I_b|) over the three analyses and memli, all cases.
+    """
+    card = _card(card)
+    m = card.model
+    cases = cases if cases is not None else bound_cases(m)
+    v = float(v_read_v)
+    x0 = {s.name: s.init for s in m.states}
+    ref = []
+    for cs in cases:
+        st = np.array([[cs.get(f"{s.name}_init", x0[s.name])] for s in m.states])
+        ref.append(float(m.numeric.evaluate(np.array([v]), st if m.states else
+                                            np.zeros((0, 1)), card.vector).i[0]))
+    out = {"memli": ref}
+    for name in simulators:
+        try:
+            res = (_read_ngspice if name == "ngspice" else _read_vacask)(card, v, cases,
+                                                                        t_read_s)
+            res["converged"] = True
+        except ConvergenceError as e:
+            res = {"op": None, "dc": None, "tran": None, "converged": False,
+                   "error": str(e)[:300]}
+        if res["converged"]:
+            worst = 0.0
+            for k in range(len(cases)):
+                vals = [ref[k], res["op"][k], res["dc"][k], res["tran"][k]]
+                scale = max(abs(x) for x in vals)
+                if scale > 0:
+                    worst = max(worst, (max(vals) - min(vals)) / scale)
+            res["max_rel_diff"] = worst
+        else:
+            res["max_rel_diff"] = None
+        out[name] = res
+    return out
+
+
+def _read_ngspice(card, v, cases, t_read_s):
+    from ..codegen.spice import instance_line
+    body = [f"memli read {card.name}"] + _subckt_cached(card).splitlines()
+    body.append(f"va a 0 dc {v!r}")
+    for k, pv in enumerate(cases):
+        body.append(f"vm{k} a n{k} 0")
+        body.append(instance_line(f"d{k}", f"n{k}", "0", card, **pv))
+    opts = " ".join(f"{k}={val}" for k, val in ngspice.DEFAULT_OPTIONS.items())
+    body += [f".options {opts}", ".end"]
+    deck = "\n".join(body) + "\n"
+    lo = -v if v > 0 else v
+    step = abs(v) / 5
+    op, dc, tr = ngspice.run_commands(deck, [
+        "op", f"dc va {lo!r} {v!r} {step!r}", f"tran {t_read_s / 100!r} {t_read_s!r} 0 "
+        f"{t_read_s / 20!r}"])
+    n = len(cases)
+    return {"op": [float(op[f"vm{k}#branch"][0]) for k in range(n)],
+            "dc": [float(dc[f"vm{k}#branch"][-1]) for k in range(n)],
+            "tran": [float(tr[f"vm{k}#branch"][-1]) for k in range(n)]}
+
+
+def _read_vacask(card, v, cases, t_read_s):
+    from ..codegen._export import num
+    from ..codegen.verilog_a import model_line
+    m = card.model
+    osdi = osdi_for(m)
+    body = [f"memli read {card.name}", f'load "{osdi.name}"', "model vsource vsource",
+            model_line(card, "dev"), f"va (a 0) vsource dc={v!r}"]
+    inst = {k: card.values[k] for k, p in m.params.items() if p.instance}
+    for k, pv in enumerate(cases):
+        kv = " ".join(f"{kk}={num(vv)}" for kk, vv in {**inst, **pv}.items())
+        body.append(f"vm{k} (a n{k}) vsource dc=0")
+        body.append(f"d{k} (n{k} 0) dev {kv}".rstrip())
+    lo = -v if v > 0 else v
+    opts = " ".join(f"{k}={val}" for k, val in vacask.DEFAULT_OPTIONS.items())
+    body += ["control", f"  options {opts}", "  analysis op1 op",
+             f'  sweep s1 instance="va" parameter="dc" from={lo!r} to={v!r} mode="lin" '
+             "points=11",
+             "    analysis dc1 op",
+             f"  analysis tran1 tran step={t_read_s / 100!r} stop={t_read_s!r} "
+             f"maxstep={t_read_s / 20!r}", "endc"]
+    r = vacask.run("\n".join(body) + "\n", {osdi.name: osdi}, analyses=("op1", "dc1", "tran1"))
+    n = len(cases)
+    # flow(br) of the 0 V meter source a -> n_k is the device current
+    return {"op": [float(r["op1"][f"vm{k}:flow(br)"][0]) for k in range(n)],
+            "dc": [float(r["dc1"][f"vm{k}:flow(br)"][-1]) for k in range(n)],
+            "tran": [float(r["tran1"][f"vm{k}:flow(br)"][-1]) for k in range(n)]}
