@@ -36,7 +36,8 @@ class DeviceArray:
         on top of it every rate constant and resistance (parameters whose name
         ends in ``_per_s`` or ``_ohm``) gets a lognormal spread of this sd, and
         every threshold voltage (names starting ``v_`` and ending ``_v``) a normal
-        spread of ``variability * |value|``.  0 gives identical devices.
+        spread of ``variability * |value|``; values are then clipped to the
+        parameters' bounds.  0 gives identical devices.
     rng : numpy.random.Generator or int, optional
         Random source (seeded for reproducible arrays).
     variability_scale : float
@@ -69,6 +70,10 @@ class DeviceArray:
                     p[k] *= np.exp(rng.normal(0.0, variability, self.n))
                 elif name.startswith("v_") and name.endswith("_v"):
                     p[k] += rng.normal(0.0, variability, self.n) * np.abs(p[k])
+            # a spread never takes a parameter outside its declared bounds (a threshold
+            # of the wrong sign is not a device)
+            for k, prm in enumerate(self.model.params.values()):
+                p[k] = np.clip(p[k], prm.bounds[0], prm.bounds[1])
         self.p = p
         ns = self.model.n_states
         lo = np.array([s.bounds[0] for s in self.model.states], dtype=float)

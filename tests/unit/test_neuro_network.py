@@ -28,7 +28,12 @@ def test_letters_reach_100_percent_on_tip_with_variability():
     print(f"letters tip: 100 % at epoch {summ['first_epoch_100']}, noisy test "
           f"{summ['test_accuracy']:.3f}")
     pad, _ = run_training("llzo_pad_500um", "letters", epochs=50, variability=0.05, seed=0)
-    print(f"letters pad_500um (reported, not asserted): train {pad['train_accuracy']:.3f}")
+    print(f"letters pad_500um: train {pad['train_accuracy']:.3f}, dead lithium d "
+          f"{pad['mean_d']:.3f}")
+    # [lu_yang]: the 500 um pad can hardly be RESET after its first SET, so it does not
+    # learn: never above chance (1 of 3 letters) in 50 epochs, its cells full of dead Li
+    assert pad["train_accuracy"] <= 1 / 3
+    assert pad["first_epoch_100"] is None and pad["mean_d"] > 0.9
 
 
 def test_digits_reach_85_percent_on_tip_ideal_wires():
