@@ -63,6 +63,9 @@ class FitData:
     #: switching-voltage criteria of the extraction (``criterion``, ``set_criterion``,
     #: ``reset_criterion``), used for the fit's metrics too
     criteria: dict = field(default_factory=dict)
+    #: width of the verdict's smoothing window, samples (memli.fit.verdict; None: not
+    #: yet computed from the data)
+    metric_window: int | None = None
 
     def __post_init__(self):
         if self.compliance_a and not self.compliance_by_sign:
