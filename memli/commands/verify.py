@@ -47,8 +47,10 @@ def register(app: typer.Typer):
     ):
         """Simulate a card in memli, ngspice and VACASK and compare them.
 
-        Limits: LRS current 1 %, HRS current 0.02 decade (above 1 pA), SET and RESET
-        voltages 10 mV.  Exit code 1 when a simulator fails or a limit is exceeded.
+        Runs .tran (at the waveform's point spacing and at 2x and 4x that maximum step,
+        showing convergence), .op and .dc (current at the model's read bias with the
+        states at their initial values).  Limits: LRS current 1 %, HRS current 0.02
+        decade (above 1 pA), SET and RESET voltages 10 mV, .op/.dc current 1 %.  Exit code 1 when a simulator fails or a limit is exceeded.
 
         Examples:
 
@@ -79,6 +81,16 @@ def register(app: typer.Typer):
                            f"HRS log10 err {f(m['max_abs_log10_err_hrs'], '.2e')}  "
                            f"dV_set {f(m['dv_set'], '.1e')} V  "
                            f"dV_reset {f(m['dv_reset'], '.1e')} V")
+                for row in s.get("tran_steps", {}).get(name, []):
+                    typer.echo(f"         .tran max step {row['max_step_s']:.3g} s: LRS rel err "
+                               f"{f(row['max_rel_err_lrs'], '.2e')}  HRS log10 err "
+                               f"{f(row['max_abs_log10_err_hrs'], '.2e')}")
+                for kind in ("op", "dc"):
+                    r = s.get(kind, {}).get(name)
+                    if r:
+                        typer.echo(f"         .{kind} at {s[kind]['v_read_v']:g} V: I = "
+                                   f"{f(r['i_a'], '.4e')} A (memli {s[kind]['i_memli_a']:.4e} A,"
+                                   f" rel err {f(r['rel_err'], '.1e')})")
             typer.echo("passed" if s["passed"] else "FAILED (over tolerance)")
         if not s["passed"]:
             raise typer.Exit(1)

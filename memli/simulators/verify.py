@@ -103,6 +103,7 @@ class VerifyReport:
     def summary(self) -> dict:
         """The JSON summary of ``memli verify --json``."""
         out = {k: dict(v) for k, v in self.metrics.items()}
+        out.update(getattr(self, "extra", {}))
         out["passed"] = bool(self.passed)
         return out
 
@@ -152,12 +153,18 @@ def _spice_rows(card, params_list, wf):
     return body
 
 
-def run_ngspice(card, wf, params_list=None, options=None) -> list[Trace]:
+def read_voltage(model) -> float:
+    """Read bias of a model's .op/.dc check, V: the model's declared read voltage or 0.05."""
+    v = getattr(model, "read_voltage_v", None)
+    return float(v) if v else 0.05
+
+
+def run_ngspice(card, wf, params_list=None, options=None, max_step_s=None) -> list[Trace]:
     """Run ``len(params_list)`` instances (per-instance parameter dicts) in one deck."""
     from . import ngspice
     params_list = params_list if params_list is not None else [{}]
     deck = ngspice.transient_deck(f"memli verify {card.name}", _spice_rows(card, params_list, wf),
-                                  float(wf.t_s[-1]), _max_step(wf), options)
+                                  float(wf.t_s[-1]), max_step_s or _max_step(wf), options)
     try:
         r = ngspice.run_transient(deck)
     except ConvergenceError as e:
@@ -183,7 +190,7 @@ def osdi_for(model):
     return _OSDI_CACHE[key]
 
 
-def run_vacask(card, wf, params_list=None, options=None) -> list[Trace]:
+def run_vacask(card, wf, params_list=None, options=None, max_step_s=None) -> list[Trace]:
     """Run instances in one VACASK netlist; model parameters on one model line each."""
     from ..codegen._export import num
     from ..codegen.verilog_a import model_line
@@ -201,7 +208,7 @@ def run_vacask(card, wf, params_list=None, options=None) -> list[Trace]:
         body.append(f"vm{k} (a n{k}) vsource dc=0")
         body.append(f"d{k} (n{k} 0) mod{k} {kv}".rstrip())
     net = vacask.netlist(f"memli verify {card.name}", [osdi], body, float(wf.t_s[-1]),
-                         _max_step(wf), options)
+                         max_step_s or _max_step(wf), options)
     try:
         r = vacask.run(net, {osdi.name: osdi})["tran1"]
     except ConvergenceError as e:
@@ -356,7 +363,30 @@ def verify(card_or_model, waveform=None, tolerances=None, simulators=("ngspice",
         traces[name] = tr
         metrics[name] = compare(ref, tr, wf.cycle)
     passed = all(_passes(metrics[n], tol) for n in simulators)
+    # .tran at two coarser maximum steps (4h, 2h, and h above): convergence in the step
+    h = _max_step(wf)
+    steps = {}
+    for name in simulators:
+        rows = []
+        for f in (4.0, 2.0):
+            tr = runners[name](card, wf, options=None, max_step_s=f * h)[0]
+            rows.append({"max_step_s": f * h, **compare(ref, tr, wf.cycle)})
+        rows.append({"max_step_s": h, **metrics[name]})
+        steps[name] = rows
+    reads = read_checks(card, read_voltage(card.model), cases=[{}], simulators=simulators)
+    extra = {"tran_steps": steps}
+    for kind in ("op", "dc"):
+        extra[kind] = {"v_read_v": read_voltage(card.model), "i_memli_a": reads["memli"][0]}
+        for name in simulators:
+            r = reads[name]
+            i = r[kind][0] if r["converged"] else None
+            err = (abs(i - reads["memli"][0]) / max(abs(i), abs(reads["memli"][0]), 1e-300)
+                   if i is not None else None)
+            extra[kind][name] = {"i_a": i, "rel_err": err, "converged": r["converged"]}
+            if err is None or err > tol["max_rel_err_lrs"]:
+                passed = False
     rep = VerifyReport(card, wf, ref, traces, metrics, passed, tol)
+    rep.extra = extra
     if plot:
         plot_overlay(rep, plot)
     return rep

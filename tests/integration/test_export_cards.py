@@ -62,9 +62,15 @@ def test_cli_verify_json_keys_and_exit_code():
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert set(d) == {"ngspice", "vacask", "passed"}
+    assert set(d) >= {"ngspice", "vacask", "passed", "op", "dc"}
     keys = {"max_rel_err_lrs", "max_abs_log10_err_hrs", "dv_set", "dv_reset", "converged"}
     assert set(d["ngspice"]) == keys and set(d["vacask"]) == keys and d["passed"] is True
+    for kind in ("op", "dc"):
+        for sim in ("ngspice", "vacask"):
+            # .op / end of .dc at the read bias vs memli: 1 % (the LRS limit)
+            assert d[kind][sim]["converged"] and d[kind][sim]["rel_err"] <= 0.01
+    steps = [r["max_step_s"] for r in d["tran_steps"]["ngspice"]]
+    assert len(steps) == 3 and steps[0] > steps[1] > steps[2]
 
 
 def test_verify_reports_failure_over_tolerance():
