@@ -44,11 +44,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConvergenceError, DataError
+from ..physics import constants as K
 from ..safetext import comment
-from .writes import state_step
 
 #: filament diameter of the bridged tip filament, m (R = 116 ohm, L = 300 um, 1.1e5 S/cm)
-FILAMENT_DIAMETER_M = 547e-9
+FILAMENT_DIAMETER_M = K.FILAMENT_DIAMETER_M
 
 
 def slab_green_ohm(r_m, sigma_siemens_per_m: float, thickness_m: float,
@@ -199,22 +199,58 @@ class TipArray:
         i = num.current(t - c, self.states, self.params)
         return TipDC(t, float(c), t - c, i, gl * (v_src - t), it)
 
-    def pulse(self, v_tip, width_s: float, dx_max: float = 0.02) -> int:
-        """Hold ``v_tip`` for ``width_s`` s while every tip's states evolve; returns steps."""
+    def pulse(self, v_tip, width_s: float, dx_max: float | None = None,
+              state_rtol: float | None = None) -> int:
+        """Hold ``v_tip`` for ``width_s`` s while every tip's states evolve; returns steps.
+
+        The shared implicit stepper (:mod:`memli.sim.stepper`) advances the states at the
+        tip voltages of the step's start; the network is solved again at the new states
+        and the change of the tip voltages within the step is error-controlled too (as
+        in :func:`memli.circuits.writes.program`).  ``dx_max`` is ignored (kept for
+        callers of the former fixed-change stepper).
+        """
+        from ..sim import stepper
         num = self.model.numeric
-        lo = np.array([s.bounds[0] for s in self.model.states])[:, None]
-        hi = np.array([s.bounds[1] for s in self.model.states])[:, None]
+        lo, hi, span = stepper.state_limits(self.model)
+        srtol = stepper.RTOL if state_rtol is None else float(state_rtol)
+        ns = self.model.n_states
         t, h, steps = 0.0, width_s / 50, 0
+        hmin = width_s * 1e-24
+        op = self.dc(v_tip)
+        f0 = None
         while t < width_s * (1 - 1e-14):
             h = min(h, width_s - t)
-            op = self.dc(v_tip)
-            dx, h, big, _ = state_step(num, op.v_dev, self.states, self.params, h, dx_max)
-            self.states = np.clip(self.states + dx, lo, hi)
-            t += h
-            steps += 1
-            h = h * min(4.0, 0.8 * dx_max / big) if big > 0 else h * 4.0
-            if steps > 100000:
-                raise ConvergenceError("tip array pulse: more than 1e5 steps")
+            xn, fv0, e_x, _ = stepper.step(num, op.v_dev, self.states, self.params, h, lo,
+                                           hi, span, srtol, f0=f0)
+            err = float(np.max(e_x, initial=0.0))
+            hlo = max(hmin, 4e-16 * t)
+            forced = bool(np.isfinite(err) and err > 1.0 and h <= hlo * (1 + 1e-9))
+            if err <= 1.0 or forced:
+                old = self.states
+                self.states = xn
+                opn = self.dc(v_tip)
+                ev = num.evaluate(opn.v_dev, xn, self.params)
+                if not forced:
+                    jac = np.eye(ns) - h * np.moveaxis(ev.df_dx, (0, 1), (-2, -1))
+                    dv = np.moveaxis(h * (ev.f - fv0), 0, -1)[..., None]
+                    with np.errstate(all="ignore"):
+                        e_v = np.moveaxis(np.linalg.solve(jac, dv)[..., 0], -1, 0)
+                    err = max(err, float(np.max(stepper.scaled_norm(e_v, span, srtol),
+                                                initial=0.0)))
+                if err <= 1.0 or forced:
+                    op, f0 = opn, ev.f
+                    t += h
+                    steps += 1
+                    h = 4.0 * h if forced else float(stepper.next_step(h, err))
+                    if steps > 100000:
+                        raise ConvergenceError("tip array pulse: more than 1e5 steps")
+                    continue
+                self.states = old
+            if h <= hlo * (1 + 1e-9):
+                raise ConvergenceError(
+                    f"tip array pulse: Newton did not converge at the smallest step "
+                    f"({hmin:.3g} s) at t = {t:.6g} s of a {width_s:g} s pulse")
+            h = max(float(stepper.next_step(h, err)) if np.isfinite(err) else 0.25 * h, hlo)
         return steps
 
 
@@ -249,9 +285,9 @@ def tip_array(card, positions_m, poly=None, grain_size_m: float = 10e-6, seed=0,
     g = None
     if crosstalk and len(pos) > 1:
         v = card.values
-        a = np.sqrt(v.get("area_m2", 30e-18) / np.pi)
-        sigma = v.get("sigma_ion_siemens_per_m", 5e-2)
-        L = thickness_m or v.get("l_m", 300e-6)
+        a = np.sqrt(v.get("area_m2", K.TIP_AREA_M2) / np.pi)
+        sigma = v.get("sigma_ion_siemens_per_m", K.SIGMA_ION_LLZO_SIEMENS_PER_M)
+        L = thickness_m or v.get("l_m", K.PELLET_THICKNESS_M)
         g = crosstalk_conductance(pos, a, sigma, L)
     return TipArray(card.model, p, pos, r_lead_ohm, r_common_ohm, g, gb_distance_m=dist,
                     extra={"card": card, "poly": poly})

@@ -178,30 +178,6 @@ def pulse_train(n: int, m: int, cell, v_write_v: float, width_s: float, count: i
     return out
 
 
-def state_step(num, v_dev, x, p, h: float, dx_max: float):
-    """One linearly-implicit Euler step of every device's states, vectorised.
-
-    Solves ``(I - h df/dx) dx = h f(v_dev, x)`` per device (``x`` (ns, ...)); halves
-    ``h`` until no state moves by more than ``dx_max``.  Returns
-    ``(dx, h_used, largest |dx|, rejected tries)``.
-    """
-    ns = x.shape[0]
-    ev = num.evaluate(v_dev, x, p)
-    jac = np.moveaxis(ev.df_dx, (0, 1), (-2, -1))
-    fm = np.moveaxis(ev.f, 0, -1)[..., None]
-    eye = np.eye(ns)
-    rej = 0
-    while True:
-        dx = np.moveaxis(np.linalg.solve(eye - h * jac, h * fm)[..., 0], -1, 0)
-        big = float(np.max(np.abs(dx), initial=0.0))
-        if not np.isfinite(big):
-            big = np.inf
-        if big <= dx_max or h <= 1e-18:
-            return dx, h, big, rej
-        h *= max(0.1, 0.8 * dx_max / big)
-        rej += 1
-
-
 def program(xb: Crossbar, pulses: list[Pulse], record=None, dx_max: float | None = None,
             h0_s: float | None = None, max_steps: int = 200000, progress=None,
             rtol: float = 1e-12, state_rtol: float | None = None) -> ProgramResult:
