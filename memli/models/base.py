@@ -170,7 +170,8 @@ class ModelBuilder:
     def build(self, current: sp.Expr, rates: Mapping[sp.Symbol, sp.Expr], passive: bool = True,
               default_card: str | None = None, roles: Mapping[str, object] | None = None,
               set_polarity: str | None = None, switching: str = "threshold",
-              volatile: bool = False, read_voltage_v: float | None = None) -> "Model":
+              volatile: bool = False, read_voltage_v: float | None = None,
+              initial_states: tuple = ()) -> "Model":
         """Check the equations and return the :class:`Model`.
 
         ``roles`` tells the fitter which parameters play the measured switching
@@ -184,6 +185,9 @@ class ModelBuilder:
         activated switching); every other model keeps its states at V = 0.
         ``read_voltage_v`` is the model's default read voltage (V), chosen so that
         reading does not disturb the state (memli.sim.retention); None: 0.1 V.
+        ``initial_states`` names the states whose value when a measured record starts
+        is unknown and is fitted with the parameters (memli.fit): the state a device
+        was left in before the measurement.
         """
         states = list(self._states.values())
         missing = [s.name for s in states if s.symbol not in rates]
@@ -219,6 +223,10 @@ class ModelBuilder:
         model.volatile = bool(volatile)
         model.names = dict(self._names)
         model.read_voltage_v = None if read_voltage_v is None else float(read_voltage_v)
+        bad = [k for k in initial_states if k not in self._states]
+        if bad:
+            raise ModelError(f"{self.name}: initial_states names unknown state(s) {bad}")
+        model.initial_states = tuple(initial_states)
         return model
 
 
@@ -254,6 +262,8 @@ class Model:
     volatile: bool = False
     #: default read voltage, V (None: the 0.1 V fallback of memli.sim.retention)
     read_voltage_v: float | None = None
+    #: states whose value at the start of a measured record is fitted (ModelBuilder.build)
+    initial_states: tuple = ()
 
     #: named sub-expressions, name -> expression (ModelBuilder.name), for the exporters
     names: dict = {}
@@ -310,6 +320,7 @@ class Model:
             self._reversed._reversed = self
             self._reversed.names = {k: e.xreplace(flip) for k, e in self.names.items()}
             self._reversed.volatile = self.volatile
+            self._reversed.initial_states = self.initial_states
             if self.read_voltage_v is not None:
                 self._reversed.read_voltage_v = -self.read_voltage_v
         return self._reversed

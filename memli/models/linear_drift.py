@@ -89,5 +89,7 @@ MODEL = b.build(
     default_card="linear_drift_joglekar",
     roles={"r_lrs": "r_on_ohm", "r_hrs": "r_off_ohm"},
     set_polarity="positive_set",
+    # the state the device was left in before a record starts is fitted (memli.fit)
+    initial_states=("x",),
     switching="smooth",
 )

@@ -71,4 +71,6 @@ MODEL = b.build(
     roles={"v_set": "v_on_v", "v_reset": "v_off_v", "r_lrs": "r_on_ohm",
            "r_hrs": "r_off_ohm"},
     set_polarity="negative_set",
+    # the state the device was left in before a record starts is fitted (memli.fit)
+    initial_states=("x",),
 )

@@ -97,4 +97,6 @@ MODEL = b.build(
     # a1/a2 scale the current (conductance-like): the fitter calibrates them on the LRS
     roles={"v_set": "vp_v", "v_reset": "vn_v", "r_lrs": ("a1_a", "a2_a")},
     set_polarity="positive_set",
+    # the state the device was left in before a record starts is fitted (memli.fit)
+    initial_states=("x",),
 )
