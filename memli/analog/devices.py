@@ -1,8 +1,9 @@
 """Conductance range, achievable levels, programming and drift of a card's device.
 
 Nothing here is assumed about the device: the card's model is driven with voltage
-pulses (:class:`memli.neuro.devices.DeviceArray`, backward Euler on the model's own
-rates) and read at ``read_v`` (chord conductance ``I(V_read) / V_read``).
+pulses (one device: the device simulator :func:`memli.sim.simulate`; many cells:
+:class:`memli.neuro.devices.DeviceArray`, both integrating the model's own rates) and
+read at ``read_v`` (chord conductance ``I(V_read) / V_read``).
 
 :func:`characterise` finds, for any card,
 
@@ -169,67 +170,83 @@ def characterise(card, read_v: float = 0.1, width_s: float = 1e-4, max_pulses: i
 _CACHE: dict = {}
 
 
+class _One:
+    """One nominal device driven by the device simulator (:func:`memli.sim.simulate`, the
+    model's compiled stepper): a pulse train of ``count`` equal pulses is one constant
+    segment sampled at every pulse end."""
+
+    def __init__(self, card, read_v):
+        self.card, self.read_v = card, read_v
+        self.p = card.vector[:, None]
+
+    def g(self, x):
+        x = np.asarray(x, float).reshape(self.card.model.n_states, -1)
+        return np.abs(self.card.model.numeric.current(self.read_v, x, self.p)) / self.read_v
+
+    def train(self, x0, v, width_s, count):
+        """States after each of ``count`` pulses of ``v`` (V) and ``width_s`` (s):
+        (n_states, count)."""
+        from ..sim import Waveform, simulate
+        rise = 1e-3 * width_s
+        t = np.concatenate([[0.0], rise + width_s * np.arange(0, count + 1)])
+        vv = np.concatenate([[0.0], np.full(count + 1, float(v))])
+        wf = Waveform(t, vv, np.full(t.size, -1))
+        res = simulate(self.card, wf, x0=np.asarray(x0, float))
+        return res.x[:, 2:]
+
+
 def _characterise(card, read_v, width_s, max_pulses, min_step_rel):
-    base = DeviceArray(card, 1)
-    g0 = _g(base, read_v)[0]
-    best = None                       # (log gain, sign, amplitude, device)
+    one = _One(card, read_v)
+    x_init = card.model.initial_state()
+    g0 = one.g(x_init)[0]
+    best = None                       # (log gain, sign, amplitude, state)
     for sign in (-1.0, 1.0):
         for a in AMPLITUDES_V:
-            d = base.copy()
-            d.pulse(sign * a, width_s * max_pulses, n_steps=20)
-            gain = np.log(_g(d, read_v)[0] / g0)
+            xs = one.train(x_init, sign * a, width_s * max_pulses, 1)[:, -1]
+            gain = np.log(one.g(xs)[0] / g0)
             if best is None or gain > best[0] * 1.05 + 1e-12:
-                best = (gain, sign, a, d)
+                best = (gain, sign, a, xs)
             if gain > 0 and best[1] == sign and best[2] < a and gain < best[0] * 1.05:
                 break
     if best is None or best[0] < np.log(1.1):
         raise DataError(f"card {card.name}: no pulse of either polarity up to "
                         f"{AMPLITUDES_V[-1]} V and {width_s * max_pulses:g} s raises the "
                         f"conductance at {read_v} V by 10 %; expected a switching device")
-    _, s_set, a_set, d_set = best
+    _, s_set, a_set, x_set = best
     set_v = s_set * a_set
-    g_max = _g(d_set, read_v)[0]
+    g_max = one.g(x_set)[0]
     # RESET: the other polarity, smallest amplitude that brings G near its minimum
     worst = None
     for a in AMPLITUDES_V:
-        d = d_set.copy()
-        d.pulse(-s_set * a, width_s * max_pulses, n_steps=20)
-        loss = np.log(g_max / _g(d, read_v)[0])
+        xs = one.train(x_set, -s_set * a, width_s * max_pulses, 1)[:, -1]
+        loss = np.log(g_max / one.g(xs)[0])
         if worst is None or loss > worst[0] * 1.05 + 1e-12:
-            worst = (loss, a, d)
+            worst = (loss, a, xs)
         elif loss > 0:
             break
-    _, a_reset, d_reset = worst
+    _, a_reset, x_reset = worst
     reset_v = -s_set * a_reset
-    g_min = _g(d_reset, read_v)[0]
+    g_min = one.g(x_reset)[0]
     if not g_max > g_min * 1.05:
         raise DataError(f"card {card.name}: after RESET pulses the conductance "
                         f"({g_min:.3g} S) is not below the SET conductance ({g_max:.3g} S)")
-    reset_state = d_reset.x[:, 0].copy()
-    # gentle SET: the smallest fraction of the full amplitude whose pulse train still
-    # reaches 90 % of the range (linear in G) within max_pulses
     # gentle SET: the smallest fraction of the full amplitude (1, 0.7, 0.5, 0.4) whose
     # pulse train still reaches 90 % of the range (linear in G) within max_pulses
     gentle, ladder, states = None, None, None
     for frac in (1.0, 0.7, 0.5, 0.4):
-        d = d_reset.copy()
-        st = [d.x[:, 0].copy()]
-        lad = [g_min]
-        for _k in range(max_pulses):
-            d.pulse(s_set * a_set * frac, width_s, n_steps=10)
-            lad.append(_g(d, read_v)[0])
-            st.append(d.x[:, 0].copy())
-        if ladder is None or lad[-1] - g_min >= 0.9 * (g_max - g_min):
-            gentle, ladder, states = a_set * frac, np.array(lad), np.array(st).T
-        if lad[-1] - g_min < 0.9 * (g_max - g_min):
+        st = np.concatenate([x_reset[:, None], one.train(x_reset, s_set * a_set * frac,
+                                                          width_s, max_pulses)], axis=1)
+        lad = one.g(st)
+        ok = lad[-1] - g_min >= 0.9 * (g_max - g_min)
+        if ladder is None or ok:
+            gentle, ladder, states = a_set * frac, lad, st
+        if not ok:
             break
     # gentle RESET for write-verify corrections: likewise, from the SET state down
     gentle_reset = a_reset
     for frac in (1.0, 0.7, 0.5, 0.4, 0.3, 0.2):
-        d = d_set.copy()
-        for _k in range(max_pulses):
-            d.pulse(-s_set * a_reset * frac, width_s, n_steps=10)
-        if g_max - _g(d, read_v)[0] < 0.9 * (g_max - g_min):
+        xs = one.train(x_set, -s_set * a_reset * frac, width_s * max_pulses, 1)[:, -1]
+        if g_max - one.g(xs)[0] < 0.9 * (g_max - g_min):
             break
         gentle_reset = a_reset * frac
     levels, keep = [], []
@@ -241,7 +258,7 @@ def _characterise(card, read_v, width_s, max_pulses, min_step_rel):
     return DeviceProfile(card.name, float(read_v), float(g_min), float(max(g_max, ladder.max())),
                          float(set_v), float(reset_v), float(s_set * gentle),
                          float(-s_set * gentle_reset), float(width_s), ladder,
-                         np.array(levels), states[:, keep], reset_state, states, card)
+                         np.array(levels), states[:, keep], x_reset.copy(), states, card)
 
 
 def _pulse(dev: DeviceArray, v_v, width_s, n_steps: int, mask) -> None:
