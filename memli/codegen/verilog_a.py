@@ -269,7 +269,7 @@ def paramset_text(card, name: str | None = None) -> str:
     """
     info = export_info(card)
     name = safetext.identifier(name, "paramset name") if name else safetext.to_identifier(
-        info.card.name)
+        info.card.name)[:60]
     out = [f"// card {safetext.comment(info.card.name)} (hash {info.card.hash()}) as a paramset",
            f"paramset {name} {info.name};"]
     for k, p in info.model.params.items():

@@ -539,7 +539,8 @@ def read_checks(card, v_read_v: float = 0.05, cases=None, t_read_s: float = 1e-6
 
 def _read_ngspice(card, v, cases, t_read_s):
     from ..codegen.spice import instance_line
-    body = [f"memli read {card.name}"] + _subckt_cached(card).splitlines()
+    from ..safetext import comment
+    body = [f"* memli read {comment(card.name, 60)}"] + _subckt_cached(card).splitlines()
     body.append(f"va a 0 dc {v!r}")
     for k, pv in enumerate(cases):
         body.append(f"vm{k} a n{k} 0")
@@ -563,7 +564,8 @@ def _read_vacask(card, v, cases, t_read_s):
     from ..codegen.verilog_a import model_line
     m = card.model
     osdi = osdi_for(m)
-    body = [f"memli read {card.name}", f'load "{osdi.name}"', "model vsource vsource",
+    from ..safetext import comment
+    body = [f"memli read {comment(card.name, 60)}", f'load "{osdi.name}"', "model vsource vsource",
             model_line(card, "dev"), f"va (a 0) vsource dc={v!r}"]
     inst = {k: card.values[k] for k, p in m.params.items() if p.instance}
     for k, pv in enumerate(cases):
