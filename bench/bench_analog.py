@@ -17,7 +17,7 @@ Rows (all measured in this run, on the same seeded problems; cells log-uniform i
   ``structured.pcg_line_multigrid`` is timed instead (noted).  memli's convention has
   no lead segment, so the reference's first/last segment is passed as memli's driver
   and sense resistance;
-* a 1000-point ``analog_tile`` study (random tile size 8/16, wire resistance, ADC bits;
+* a 1000-point ``analog_tile`` study (random tile size 16/32, wire resistance, ADC bits;
   card oxide_10k) on a LocalCluster of 1 and of 2 workers (baseline 1 worker): the
   ratio is the parallel speed-up; the two tables must be identical.
 """
@@ -138,8 +138,8 @@ def run_study(quick: bool = False):
     points = 1000
     study = {"name": "bench_analog_tiles", "task": "analog_tile", "seed": 3,
              "samples": points, "chunk_size": 20,
-             "fixed": {"card": "oxide_10k", "inputs": 16},
-             "random": {"tile": {"dist": "choice", "values": [8, 16]},
+             "fixed": {"card": "oxide_10k", "inputs": 32},
+             "random": {"tile": {"dist": "choice", "values": [16, 32]},
                         "r_wire_ohm": {"dist": "uniform", "low": 0.0, "high": 4.0},
                         "adc_bits": {"dist": "choice", "values": [4, 6, 8]}}}
     repeat = 2 if quick else 3

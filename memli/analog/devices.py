@@ -149,9 +149,15 @@ def characterise(card, read_v: float = 0.1, width_s: float = 1e-4, max_pulses: i
     DataError
         When no pulse of either polarity up to 3 V changes the conductance by 10 %.
     """
-    card = analog_card(card)
     if not read_v > 0:
         raise DataError(f"read voltage {read_v!r}: expected > 0 V")
+    if isinstance(card, (str, Path)):          # named cards: loaded and hashed once
+        ck = (str(card), float(read_v), float(width_s), int(max_pulses), float(min_step_rel))
+        if ck not in _CACHE:
+            _CACHE[ck] = characterise(analog_card(card), read_v, width_s, max_pulses,
+                                      min_step_rel)
+        return _CACHE[ck]
+    card = analog_card(card)
     key = (card.name, card.hash(), float(read_v), float(width_s), int(max_pulses),
            float(min_step_rel))
     if key in _CACHE:
