@@ -26,8 +26,9 @@ from ..cards import Card, load_card
 from ..errors import DataError, MemliError
 from .cardout import fitted_card
 from .percycle import fit_per_cycle
-from .problem import (POLARITIES, FitData, Problem, _Problem, fit_parameters,  # noqa: F401
-                      one_blas_thread, simulate_record, thin_samples)
+from .problem import (INIT, POLARITIES, FitData, Problem, _Problem,  # noqa: F401
+                      fit_parameters, is_init, one_blas_thread, simulate_record,
+                      thin_samples)
 from .start import calibrate_scale, data_summary, oriented, role_values, scan
 from .uncertainty import bootstrap as _bootstrap
 from .uncertainty import covariance as _covariance
@@ -140,6 +141,10 @@ class FitResult:
         lines.append("[[Variables]]")
         for p in self.params.values():
             lines.append(p.line())
+        for k, st in self.start_info.get("initial_state_fitted", {}).items():
+            se = st.get("stderr")
+            pm = f" +/- {se:.3g}" if se is not None and math.isfinite(se) else " +/- ?"
+            lines.append(f"    state {k} at the record's start: {st['value']:.6g}{pm}")
         pairs = []
         for a in range(len(self.names)):
             for b in range(a + 1, len(self.names)):
@@ -250,6 +255,7 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         fd = fd.with_polarity(polarity, "given")
     if fd.cycle.size < 3:
         raise DataError("fit: fewer than 3 samples")
+    _check_varies(fd)
     if start not in ("data", "card"):
         raise MemliError(f"start {start!r}: expected 'data' or 'card'")
     base = _start_card(model, card)
@@ -267,15 +273,18 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         info["from_data"] = vals
     if not names:
         raise MemliError(f"fit: no parameter of {start_card.name} is marked vary; pass "
-                         "params=[...] (CLI: --params a,b)")
+                         "params=[...] (CLI: --param a,b)")
     rs = (10.0 if fd.compliance_a else 0.0) if r_series_ohm is None else float(r_series_ohm)
     x0_fit = None
     prob = Problem(start_card, fd, names, rs, rtol, workers, progress=progress,
                    max_points=max_points)
+    # a record in which no free parameter changes the simulated current (a constant
+    # current, a resistor) stops here, at the first Jacobian, before any search
+    _check_sensitive(prob, prob.inside(prob.start_u()), screen)
     if start == "data":
         def sim(c):
             p = Problem(c, fd, names, rs, rtol, 1, max_points=max_points)
-            i, _ = p.current(p.to_u([c.values[k] for k in names]), every_sample=True)
+            i, _ = p.current(p.start_u(c), every_sample=True)
             r = 0.5 * np.log10(i ** 2 + p.f2) - 0.5 * np.log10(fd.i_a ** 2 + p.f2)
             return i, float(r @ r)
         scale = {k: v for k, v in calibrate_scale(start_card, fd, summ, sim).items()
@@ -283,33 +292,28 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         if scale:
             start_card = start_card.with_values(**scale)
             info["from_data"].update(scale)
-            prob = Problem(start_card, fd, names, rs, rtol, workers, progress=progress,
-                           max_points=max_points)
-        u_s, _ = scan(prob, prob.to_u([start_card.values[k] for k in names]),
-                      progress=progress)
-        scanned = dict(zip(names, prob.to_p(u_s)))
-        info["scanned"] = {k: float(v) for k, v in scanned.items()
-                           if not math.isclose(v, start_card.values[k], rel_tol=1e-9)}
-        nfev0 = prob.nfev
-        start_card = dataclasses.replace(start_card, values={**start_card.values, **{
-            k: float(v) for k, v in scanned.items()}})
-        prob = Problem(start_card, fd, names, rs, rtol, workers, progress=progress,
-                       max_points=max_points)
-        prob.nfev = nfev0
         # the device's state when the record starts is unknown: the model's initial
-        # state (a pristine device) or the state one cycle of the same sweep leaves
-        # behind (a cycled device), whichever fits the start better
-        x_cycled = _cycled_state(start_card, fd, rs, rtol)
-        if x_cycled is not None:
-            u_c = prob.to_u([start_card.values[k] for k in names])
-            trial = Problem(start_card, fd, names, rs, rtol, workers, x0=x_cycled,
-                            progress=progress, max_points=max_points)
-            if trial.cost(u_c) < 0.8 * prob.cost(u_c):
-                trial.nfev += prob.nfev
-                prob, x0_fit = trial, x_cycled
-                info["initial_state"] = "cycled (one sweep cycle before the record)"
+        # state (a pristine device), the state one cycle of the same sweep leaves behind
+        # (a cycled device) or, for the states the model declares, a grid over their
+        # range; whichever fits the first cycle best starts the fit
+        x0_fit, how = _start_state(start_card, fd, names, rs, rtol, max_points)
+        if how:
+            info["initial_state"] = how
+        prob = Problem(start_card, fd, names, rs, rtol, workers, x0=x0_fit,
+                       progress=progress, max_points=max_points)
+        u_s, _ = scan(prob, prob.start_u(), progress=progress)
+        scanned = dict(zip(names, prob.to_p(u_s)))
+        info["scanned"] = {k: float(v) for k, v in scanned.items() if not is_init(k)
+                           and not math.isclose(v, start_card.values[k], rel_tol=1e-9)}
+        nfev0 = prob.nfev
+        x0_fit = prob.x0_at(u_s)
+        start_card = dataclasses.replace(start_card, values={**start_card.values, **{
+            k: float(v) for k, v in scanned.items() if not is_init(k)}})
+        prob = Problem(start_card, fd, names, rs, rtol, workers, x0=x0_fit,
+                       progress=progress, max_points=max_points)
+        prob.nfev = nfev0
     init_card = start_card
-    u0 = prob.inside(prob.to_u([start_card.values[k] for k in names]))
+    u0 = prob.inside(prob.start_u())
     lo, hi = prob.u_bounds()
     r0 = prob.resid(u0)
     J0 = prob.jac(u0, r0)
@@ -319,13 +323,13 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         keep = [k for k in names if k not in fixed_noeffect]
         if not keep:
             raise MemliError(f"fit: none of {names} changes the simulated current of these data;"
-                             " choose other parameters (--params)")
+                             " choose other parameters (--param)")
         nfev0 = prob.nfev
         prob = Problem(start_card, fd, keep, rs, rtol, workers, x0=x0_fit, progress=progress,
                        max_points=max_points)
         prob.nfev = nfev0
         lo, hi = prob.u_bounds()
-        u0 = prob.inside(prob.to_u([start_card.values[k] for k in keep]))
+        u0 = prob.inside(prob.start_u())
         # the same simulations serve the reduced problem at the start point
         prob._rmemo[u0.tobytes()] = r0
         prob._jmemo[u0.tobytes()] = J0[:, [names.index(k) for k in keep]]
@@ -404,6 +408,18 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
     new_vals = {k: pr.value for k, pr in out.items()}
     i_fit, res = prob.current(u, every_sample=True)     # every sample, for the outputs
     fitted = fitted_card(init_card, new_vals, out, fd)
+    # the fitted states at the record's start (declared initial states)
+    x_start = prob.x0_at(u) if any(is_init(k) for k in prob.names) else {}
+    init_state = {}
+    for j, k in enumerate(prob.names):
+        if is_init(k):
+            se = math.sqrt(cov_u[j, j]) * abs(dp[j]) if np.isfinite(cov_u[j, j]) and \
+                cov_u[j, j] >= 0 else None
+            init_state[k[len(INIT):]] = {"value": float(x_start[k[len(INIT):]]),
+                                         "stderr": se}
+    if init_state:
+        fitted.extra["initial_state"] = {k: v["value"] for k, v in init_state.items()}
+        info["initial_state_fitted"] = init_state
     fitted.name = f"{base.name}_fit"
     m = int(np.count_nonzero(np.isfinite(r)))    # residuals used by the optimiser
     result = FitResult(fitted, base, out, prob.names, corr, i_fit, fd, m, float(r @ r), s2,
@@ -417,7 +433,8 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
     if bootstrap:
         sds = _bootstrap(prob, u, lo, hi, int(bootstrap), seed, progress)
         for k, sd in zip(prob.names, sds):
-            out[k].stderr_bootstrap = sd
+            if k in out:
+                out[k].stderr_bootstrap = sd
         result.settings["bootstrap"] = int(bootstrap)
     if per_cycle:
         pc_names = per_cycle if isinstance(per_cycle, (list, tuple)) else None
@@ -429,6 +446,68 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
 
 
 fit.__doc__ = _fit.__doc__
+
+
+def _check_varies(fd):
+    """DataError when the measured current carries nothing to fit: below three times the
+    noise floor everywhere, or the same value at every sample."""
+    i = np.asarray(fd.i_a, float)
+    files = ", ".join(str(f.get("path", "")) if isinstance(f, dict) else str(f)
+                      for f in fd.files[:2]) or "data"
+    fl = max(float(fd.floor_a), 0.0)
+    if not np.any(np.abs(i) > 3 * fl) or float(np.ptp(i)) <= max(3 * fl, 1e-9 * float(
+            np.max(np.abs(i)))):
+        raise DataError(f"{files}: the current does not change with the voltage (constant "
+                        f"at {float(np.median(i)):.3g} A, noise floor {fl:.3g} A); nothing "
+                        "to fit")
+
+
+def _check_sensitive(prob, u, screen):
+    """MemliError when no free parameter changes the simulated current at ``u`` (one
+    finite-difference Jacobian)."""
+    J = prob.jac(u, prob.resid(u))
+    norms = np.linalg.norm(J, axis=0)
+    if not np.any(np.isfinite(norms) & (norms > 0)):
+        files = ", ".join(str(f.get("path", f)) if isinstance(f, dict) else str(f)
+                          for f in prob.data.files[:2])
+        where = f"{files}: " if files else ""
+        raise MemliError(f"{where}fit: none of the free parameters changes the simulated "
+                         "current of these data (a constant or resistor-like current?); "
+                         "nothing to fit")
+
+
+def _start_state(card, fd, names, rs, rtol, max_points):
+    """(initial states, how) that fit the record's first cycle best among the model's
+    initial state, the state one sweep cycle leaves behind and, for each declared
+    initial state (``init:<state>`` in ``names``), a grid over its range."""
+    from .problem import x0_dict
+    declared = [k[len(INIT):] for k in names if is_init(k)]
+    ids = np.unique(fd.cycle[fd.cycle >= 0])
+    sub = fd.select_cycles([ids[0]]) if ids.size >= 2 else fd
+    params = [k for k in names if not is_init(k)]
+    base = x0_dict(card.model, None)
+    cands = [(None, "")]
+    x_cycled = _cycled_state(card, fd, rs, rtol)
+    if x_cycled is not None:
+        cands.append((x_cycled, "cycled (one sweep cycle before the record)"))
+    for st in card.model.states:
+        if st.name not in declared:
+            continue
+        lo, hi = st.bounds
+        for f in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.6, 0.9, 0.999):
+            cands.append(({**base, st.name: lo + f * (hi - lo)},
+                          f"{st.name} = {lo + f * (hi - lo):.3g} (best on the first cycle)"))
+    if len(cands) == 1:
+        return None, ""
+    best, how, c_best = None, "", math.inf
+    for x0, label in cands:
+        p = Problem(card, sub, params or names[:1], rs, rtol, 1, x0=x0,
+                    max_points=max_points)
+        c = p.cost(p.start_u())
+        # the model's own state wins ties: another start must fit clearly better
+        if c < (0.8 * c_best if x0 is not None else c_best):
+            best, how, c_best = x0, label, c
+    return best, how
 
 
 def _cycled_state(card, fd, rs, rtol):

@@ -30,7 +30,7 @@ def fit_per_cycle(result, sim_res, names=None, max_cycles=None, progress=None,
                  if k != "corr" and spec.get("scope", "cycle") == "cycle"] or []
         names = [k for k in names if k in card.model.params]
         if not names:
-            sens = [k for k in result.names if result.params[k].stderr]
+            sens = [k for k in result.names if k in result.params and result.params[k].stderr]
             names = sens[:2]
     if not names:
         raise MemliError("per-cycle fit: no parameters to vary (give per_cycle=[...])")

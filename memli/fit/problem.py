@@ -331,9 +331,31 @@ def param_bounds(card: Card, name: str) -> tuple:
     return lo, hi
 
 
+#: prefix of a fitted initial state among the fitted names (``init:x``: the value of
+#: state ``x`` when the record starts)
+INIT = "init:"
+
+
+def is_init(name: str) -> bool:
+    return name.startswith(INIT)
+
+
+def x0_dict(model, x0) -> dict:
+    """Initial states as ``{state: value}`` (None: the model's)."""
+    names = [st.name for st in model.states]
+    if x0 is None:
+        return {st.name: float(st.init) for st in model.states}
+    if isinstance(x0, dict):
+        out = {st.name: float(st.init) for st in model.states}
+        out.update({k: float(v) for k, v in x0.items()})
+        return out
+    return dict(zip(names, map(float, np.asarray(x0, float).ravel())))
+
+
 class Problem:
     """Residuals (decades) of a card's simulation against :class:`FitData`, as a function
-    of scaled parameters ``u`` (see the module docstring)."""
+    of scaled parameters ``u`` (see the module docstring).  A name ``init:<state>`` is
+    the state's value when the record starts (linear, within the state's bounds)."""
 
     def __init__(self, card: Card, data: FitData, names, r_series_ohm, rtol, workers,
                  x0=None, progress=None, max_points=None):
@@ -345,6 +367,8 @@ class Problem:
         self.rtol = rtol
         self.workers = workers
         self.x0 = x0
+        self.x0_map = x0_dict(card.model, x0)
+        states = {st.name: st for st in card.model.states}
         self.progress = progress
         self.keep = thin_samples(data.v_v, max_points)
         self.t = data.t_s[self.keep]
@@ -354,6 +378,14 @@ class Problem:
         self.y = 0.5 * np.log10(data.i_a[self.keep] ** 2 + self.f2)
         self.lo, self.hi, self.scale, self.islog = [], [], [], []
         for k in self.names:
+            if is_init(k):
+                st = states[k[len(INIT):]]
+                lo, hi = st.bounds
+                self.islog.append(False)
+                self.scale.append(hi - lo if hi > lo else 1.0)
+                self.lo.append(lo)
+                self.hi.append(hi)
+                continue
             p = self.model.params[k]
             lo, hi = param_bounds(card, k)
             v0 = card.values[k]
@@ -386,19 +418,38 @@ class Problem:
         p = self.to_p(u)
         return np.array([pp * LN10 if lg else s for pp, lg, s in zip(p, self.islog, self.scale)])
 
+    def start_u(self, card: Card | None = None, x0=None):
+        """Scaled start vector: ``card``'s values (default the problem's card) and the
+        initial states ``x0`` (default the problem's)."""
+        card = card or self.card
+        xm = self.x0_map if x0 is None else x0_dict(self.model, x0)
+        return self.to_u([xm[k[len(INIT):]] if is_init(k) else card.values[k]
+                          for k in self.names])
+
     def card_at(self, u) -> Card:
         p = self.to_p(u)
         vals = {k: float(np.clip(x, lo, hi)) for k, x, lo, hi in
-                zip(self.names, p, self.lo, self.hi)}
+                zip(self.names, p, self.lo, self.hi) if not is_init(k)}
         # values are clipped to the bounds above, so a shallow copy of the card will do
         return dataclasses.replace(self.card, values={**self.card.values, **vals})
+
+    def x0_at(self, u):
+        """Initial states at ``u`` (the problem's ``x0`` when none is fitted)."""
+        if not any(is_init(k) for k in self.names):
+            return self.x0
+        p = self.to_p(u)
+        xm = dict(self.x0_map)
+        for k, x, lo, hi in zip(self.names, p, self.lo, self.hi):
+            if is_init(k):
+                xm[k[len(INIT):]] = float(np.clip(x, lo, hi))
+        return xm
 
     # model ---------------------------------------------------------------------
     def current(self, u, every_sample: bool = False):
         """Simulated current (A) at the fitted samples (or every sample) and the run."""
         d = self.data
         t, v = (d.t_s, d.v_v) if every_sample else (self.t, self.v)
-        res = simulate_record(self.card_at(u), t, v, self.x0, self.r_series_ohm,
+        res = simulate_record(self.card_at(u), t, v, self.x0_at(u), self.r_series_ohm,
                               d.compliance_by_sign, self.rtol)
         self.nfev += 1
         return res.i, res
@@ -474,7 +525,7 @@ def fit_parameters(card: Card, explicit=None, roles: bool = True) -> list:
     if explicit:
         bad = [k for k in explicit if k not in card.model.params]
         if bad:
-            raise MemliError(f"--params: {bad} not parameters of {card.model.name}."
+            raise MemliError(f"--param: {bad} not parameters of {card.model.name}."
                              + card.model.suggest(bad[0]))
         return list(explicit)
     out = []
@@ -487,4 +538,5 @@ def fit_parameters(card: Card, explicit=None, roles: bool = True) -> list:
             for k in names:
                 if k not in out and not card.model.params[k].instance:
                     out.append(k)
+        out += [INIT + k for k in getattr(card.model, "initial_states", ())]
     return out

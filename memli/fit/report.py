@@ -55,36 +55,63 @@ def summary(res: FitResult, card_path) -> dict:
     out["aic"] = res.aic
     out["bic"] = res.bic
     out["start_from_data"] = res.start_info.get("from_data", {})
+    out["initial_state"] = res.start_info.get("initial_state_fitted", {})
     if res.per_cycle:
         out["variability"] = res.per_cycle["variability"]
     return out
 
 
-def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) -> dict:
-    """Write card, report (md + txt), overlay plot, per-cycle table; return the paths."""
+def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True,
+                  outputs=None, inputs=()) -> dict:
+    """Write card, report (md + txt), overlay plot, per-cycle table; return the paths.
+
+    The files appear together (:class:`memli.outputs.OutputSet` over the card's folder,
+    or ``outputs``, an entered set whose folder holds this one); an input (the data,
+    ``inputs`` such as the start card) is never replaced, with or without ``force``."""
+    from ..outputs import OutputSet
     paths = output_paths(out, res.card.name)
-    existing = [str(p) for k, p in paths.items() if p.exists()]
-    if existing and not force:
-        raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
     for f in res.data.files:
         if Path(f["path"]).resolve().parent == paths["card"].resolve().parent:
             raise MemliError(f"{paths['card'].parent}: is the folder of input {f['path']}; "
                              "choose another --out (inputs' folders are never written to)")
-    res.card.save(paths["card"], force=True)
+    own = outputs is None
+    if own:
+        ins = [f["path"] if isinstance(f, dict) else f for f in res.data.files] + list(inputs)
+        outputs = OutputSet(paths["card"].parent, [p.name for p in paths.values()], force,
+                            inputs=ins)
+        outputs.__enter__()
+    try:
+        root = outputs.folder.resolve()
+        staged = {k: outputs.path(p.resolve().relative_to(root).as_posix())
+                  for k, p in paths.items()}
+        _write_files(res, paths, staged, plots)
+        written = {k: str(paths[k]) for k in paths if staged[k].exists()}
+    except BaseException as e:
+        if own:
+            outputs.__exit__(type(e), e, e.__traceback__)
+        raise
+    if own:
+        outputs.__exit__(None, None, None)
+    return written
+
+
+def _write_files(res, paths, staged, plots):
+    """The files of :func:`write_outputs`, written at ``staged`` (names from ``paths``)."""
+    res.card.save(staged["card"], force=True)
     txt = res.report()
-    write_text_atomic(paths["report_txt"], txt + "\n")
+    write_text_atomic(staged["report_txt"], txt + "\n")
     gen = " (GENERATED data)" if res.data.generated else ""
     figs = []
-    write_text_atomic(paths["simulated_csv"], simulated_csv(res))
+    write_text_atomic(staged["simulated_csv"], simulated_csv(res))
     if plots:
         from ..data.plots import plot_params_hist
         from .plots import plot_overlay
-        plot_overlay(res, paths["overlay_png"])
+        plot_overlay(res, staged["overlay_png"])
         figs.append(paths["overlay_png"])
         if res.per_cycle and res.per_cycle["n_ok"]:
             pc = res.per_cycle
             plot_params_hist({k: pc["values"][:, j] for j, k in enumerate(pc["names"])},
-                             paths["per_cycle_png"], f"per-cycle fits{gen}")
+                             staged["per_cycle_png"], f"per-cycle fits{gen}")
             figs.append(paths["per_cycle_png"])
     if res.per_cycle and res.per_cycle["n_ok"]:
         pc = res.per_cycle
@@ -93,7 +120,7 @@ def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) 
         lines.append("cycle," + ",".join(pc["names"]))
         for c, row in zip(pc["cycles"], pc["values"]):
             lines.append(f"{c}," + ",".join(f"{x:.6g}" for x in row))
-        write_text_atomic(paths["per_cycle_csv"], "\n".join(lines) + "\n")
+        write_text_atomic(staged["per_cycle_csv"], "\n".join(lines) + "\n")
     md = [f"# Fit of model `{res.card.model.name}`{gen}", "",
           f"Card written: `{paths['card'].name}` (start card `{res.start_card.name}`).", ""]
     if res.data.generated:
@@ -132,10 +159,9 @@ def write_outputs(res: FitResult, out, force: bool = False, plots: bool = True) 
     md += ["", "## lmfit-style report", "", "```", txt, "```", ""]
     for f in figs:
         md.append(f"![{f.stem}]({f.name})")
-    write_text_atomic(paths["report_md"], "\n".join(md) + "\n")
+    write_text_atomic(staged["report_md"], "\n".join(md) + "\n")
     summ = summary(res, paths["card"])
-    write_text_atomic(paths["summary_json"], json.dumps(_clean(summ), indent=2) + "\n")
-    return {k: str(p) for k, p in paths.items() if p.exists()}
+    write_text_atomic(staged["summary_json"], json.dumps(_clean(summ), indent=2) + "\n")
 
 
 _clean = json_clean

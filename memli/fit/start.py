@@ -28,7 +28,7 @@ def data_summary(fd: FitData, read_voltage_v: float = 0.1) -> dict:
     """Medians of the extracted per-cycle V_set, V_reset (V), R_LRS, R_HRS (ohm) and the
     per-cycle table itself (``cycles``), with the data's polarity."""
     from .verdict import _table
-    rows = _table(fd, fd.i_a, fd.polarity, read_voltage_v)
+    rows = _table(fd, fd.i_a, fd.polarity, read_voltage_v, smooth=False)
     out = {"cycles": rows}
     for key, role in (("v_set", "v_set"), ("v_reset", "v_reset"), ("r_lrs_ohm", "r_lrs"),
                       ("r_hrs_ohm", "r_hrs")):
