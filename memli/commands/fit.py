@@ -1,7 +1,6 @@
 """`memli fit`: fit a memli model to I-V data; fitted card with uncertainties + report."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -19,8 +18,9 @@ def register(app: typer.Typer):
                                             "model and rank them"),
         card: Optional[str] = typer.Option(None, "--card", help="start card (bundled name "
                                            "or path); default the model's default card"),
-        params: Optional[str] = typer.Option(None, "--params", help="parameters to fit, "
-                                             "comma separated (default: the card's vary ones)"),
+        params: Optional[str] = typer.Option(None, "--param", help="parameters to fit, "
+                                             "comma separated (default: the card's vary ones "
+                                             "and the model's role parameters)"),
         per_cycle: Optional[str] = typer.Option(
             "auto", "--per-cycle", help="per-cycle fits for variability: auto (the start "
             "card's variability names), none, or comma-separated parameter names"),
@@ -99,9 +99,9 @@ def register(app: typer.Typer):
 
           memli fit memli/data/bundled/llzo_tip_generated.csv --model all --max-cycles 5 --out out/rank --json
 
-          memli fit memli/data/bundled/llzo_w_probe_generated.csv --card llzo_w_probe --params k_set_per_s,k_reset_per_s --max-cycles 5 --per-cycle none --out out/fit_w
+          memli fit memli/data/bundled/llzo_w_probe_generated.csv --card llzo_w_probe --param k_set_per_s,k_reset_per_s --max-cycles 5 --per-cycle none --out out/fit_w
 
-          memli fit memli/data/bundled/oxide_potdep_generated.csv --pulses --model yakopcic --params ap_per_s,an_per_s,a1_a --x0 x=0.05 --out out/pulses --json
+          memli fit memli/data/bundled/oxide_potdep_generated.csv --pulses --model yakopcic --param ap_per_s,an_per_s,a1_a --x0 x=0.05 --out out/pulses --json
         """
         run_fit(**locals())
 
@@ -168,7 +168,7 @@ def run_fit(data, out, model, card, params, per_cycle, max_cycles, r_series, los
     from ..cli import emit_json
     from ..errors import DataError, MemliError
     from ..fit import fit
-    from ..fit.report import output_paths, summary, write_outputs
+    from ..fit.report import summary, write_outputs
     from ._dataopts import (check_not_input_folder, check_positive, check_read_voltage,
                             load_data, parse_areas)
 
@@ -187,14 +187,12 @@ def run_fit(data, out, model, card, params, per_cycle, max_cycles, r_series, los
     if every and card:
         raise DataError("--model all fits every model from its own card; drop --card")
     if every and params:
-        raise DataError("--model all: --params names one model's parameters; drop it")
-    # outputs are checked before the (possibly long) fit
-    planned = output_paths(out, "card") if not every else {
-        "ranking_json": out / "ranking.json", "ranking_md": out / "ranking.md"}
-    existing = [str(p) for k, p in planned.items() if p.exists()
-                and (k != "card" or out.suffix.lower() == ".json")]
-    if existing and not force:
-        raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
+        raise DataError("--model all: --param names one model's parameters; drop it")
+    card_in = [card] if card and Path(card).exists() else []
+    # outputs are checked before the (possibly long) fit; an input is never an output
+    from ..outputs import guard
+    guard([out] if out.suffix.lower() == ".json" else [], [*data, *card_in], force,
+          folder=None if out.suffix.lower() == ".json" else out)
     x0_map = _parse_x0(x0)
     if pulses:
         return _fit_pulses(data, out, model, card, params, x0_map, max_nfev, force, json_,
@@ -202,11 +200,17 @@ def run_fit(data, out, model, card, params, per_cycle, max_cycles, r_series, los
     areas = parse_areas(area)
     d = load_data(data, columns, units, sense_resistor, channels, drop_bad_rows, decimal,
                   polarity, pair, sheets=sheet)
+    files = [f["path"] if isinstance(f, dict) else str(f) for f in d.meta.get("files", [])]
     check_plausible(d, units)
     check_read_voltage(d, read_voltage)
-    for f in d.meta.get("files", []):
-        check_not_input_folder(out, [f["path"] if isinstance(f, dict) else f])
+    for f in files:
+        check_not_input_folder(out, [f])
+    outs = _output_set(out, model, card, every, force, [*files, *card_in])
     fd, an = _fit_data(d, polarity, sweep_rate, read_voltage, offset, areas)
+    if fd.n_cycles < 1 or fd.t_s.size < 10:
+        raise DataError(f"{', '.join(files[:2]) or 'data'}: {fd.t_s.size} samples in "
+                        f"{fd.n_cycles} cycles; a fit needs at least one sweep cycle (10 "
+                        "samples or more)")
     if max_cycles and fd.n_cycles:
         fd = fd.select_cycles(range(min(max_cycles, fd.n_cycles)))
     names = [p.strip() for p in params.split(",") if p.strip()] if params else None
@@ -220,27 +224,17 @@ def run_fit(data, out, model, card, params, per_cycle, max_cycles, r_series, los
     if m_obj is not None:
         for nm in (names or []) + (pc_arg if isinstance(pc_arg, list) else []):
             if nm not in m_obj.params:
-                raise DataError(f"--params/--per-cycle {nm!r}: not a parameter of model "
+                raise DataError(f"--param/--per-cycle {nm!r}: not a parameter of model "
                                 f"{m_obj.name!r}." + m_obj.suggest(nm))
-    show = sys.stderr.isatty() and not quiet
-    bar = None
-    progress = None
-    if show:
-        from rich.progress import Progress
-        bar = Progress(transient=True, console=None)
-        bar.start()
-        tasks = {}
-
-        def progress(stage, done, total):
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
-    kw = dict(r_series_ohm=r_series, loss=loss, max_nfev=max_nfev, progress=progress,
-              polarity=fd.polarity, read_voltage_v=read_voltage, max_points=max_points,
-              bootstrap=bootstrap, start=start)
-    try:
+    from ..progress import progress_bar
+    with progress_bar("fit", quiet, transient=True) as cb:
+        progress = None if cb is None else (lambda stage, done, total:
+                                             cb(done, total, stage))
+        kw = dict(r_series_ohm=r_series, loss=loss, max_nfev=max_nfev, progress=progress,
+                  polarity=fd.polarity, read_voltage_v=read_voltage, max_points=max_points,
+                  bootstrap=bootstrap, start=start)
         if every:
-            return _fit_all(fd, an, out, force, kw, json_, strict, quiet)
+            return _fit_all(fd, an, out, outs, kw, json_, strict, quiet)
         try:
             res = fit(fd, model=model, card=card, params=names, per_cycle=pc_arg, **kw)
         except MemliError as e:
@@ -248,10 +242,8 @@ def run_fit(data, out, model, card, params, per_cycle, max_cycles, r_series, los
                 res = fit(fd, model=model, card=card, params=names, per_cycle=False, **kw)
             else:
                 raise
-    finally:
-        if bar is not None:
-            bar.stop()
-    paths = write_outputs(res, out, force=force)
+    with outs:
+        paths = write_outputs(res, out, force=force, outputs=outs)
     summ = summary(res, paths["card"])
     summ["outputs"] = paths
     if json_:
@@ -271,7 +263,27 @@ def _warn_and_exit(verdict, model, strict):
             raise typer.Exit(1)
 
 
-def _fit_all(fd, an, out, force, kw, json_, strict, quiet):
+def _output_set(out, model, card, every, force, inputs):
+    """The run's :class:`memli.outputs.OutputSet` (checked now, before the fit): the
+    folder ``out`` (with ``--model all``: one subfolder per model and the ranking), or
+    the folder of the card path ``out`` (*.json) with its report files."""
+    from ..fit.core import _start_card
+    from ..fit.report import output_paths
+    from ..models.base import registry
+    from ..outputs import OutputSet
+    if every:
+        names = ["ranking.json", "ranking.md", "ranking.png"]
+        for m in registry():
+            names += [f"{m}/{p.name}" for k, p in output_paths(out / m, "card").items()
+                      if k != "card"]
+        return OutputSet(out, names, force, inputs=inputs)
+    cname = f"{_start_card(model, card).name}_fit"
+    paths = output_paths(out, cname)
+    return OutputSet(paths["card"].parent, [p.name for p in paths.values()], force,
+                     inputs=inputs)
+
+
+def _fit_all(fd, an, out, outs, kw, json_, strict, quiet):
     """``--model all``: every model fitted, ranked; outputs per model in OUT/<model>/."""
     import json
 
@@ -285,20 +297,22 @@ def _fit_all(fd, an, out, force, kw, json_, strict, quiet):
     rank = ranking(results)
     dev = device_type(results, rank, _areas_r_lrs(an))
     outputs = {}
-    for m, res in results.items():
-        if not isinstance(res, Exception):
-            outputs[m] = write_outputs(res, out / m, force=force)
     best = next((r["model"] for r in rank if r["quality"] != "failed"), None)
     summ = {"ranking": rank, "best": best, "polarity": fd.polarity,
             "generated": fd.generated, "device_type": dev, "outputs": outputs}
-    try:
-        from ..fit.plots import plot_ranking
-        plot_ranking(results, rank, out / "ranking.png", fd.generated)
-        summ["outputs"]["ranking_png"] = str(out / "ranking.png")
-    except Exception:     # noqa: BLE001 - a figure that fails does not lose the ranking
-        pass
-    write_text_atomic(out / "ranking.json", json.dumps(json_clean(summ), indent=2) + "\n")
-    write_text_atomic(out / "ranking.md", ranking_md(summ))
+    with outs:
+        for m, res in results.items():
+            if not isinstance(res, Exception):
+                outputs[m] = write_outputs(res, out / m, outputs=outs)
+        try:
+            from ..fit.plots import plot_ranking
+            plot_ranking(results, rank, outs.path("ranking.png"), fd.generated)
+            summ["outputs"]["ranking_png"] = str(out / "ranking.png")
+        except Exception:     # noqa: BLE001 - a figure that fails does not lose the ranking
+            pass
+        write_text_atomic(outs.path("ranking.json"),
+                          json.dumps(json_clean(summ), indent=2) + "\n")
+        write_text_atomic(outs.path("ranking.md"), ranking_md(summ))
     if json_:
         emit_json(summ)
     else:
@@ -358,40 +372,43 @@ def _fit_pulses(data, out, model, card, params, x0, max_nfev, force, json_, stri
 
     from ..cli import emit_json
     from ..data.pulses import load_pulses
-    from ..errors import DataError, MemliError
+    from ..errors import DataError
     from ..fit.pulses import fit_pulses
     from ..fsio import json_clean, write_text_atomic
     from ._dataopts import check_not_input_folder
     if len(data) != 1:
         raise DataError(f"--pulses: give one pulse table, got {len(data)} arguments")
     check_not_input_folder(out, data)
+    from ..outputs import OutputSet
     paths = {"card": out / "card.json", "report_txt": out / "report.txt",
              "pulses_png": out / "pulses.png", "simulated_csv": out / "simulated.csv",
              "summary_json": out / "fit.json"}
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not force:
-        raise MemliError(f"{existing[0]}: exists; pass --force to overwrite")
+    card_in = [card] if card and Path(card).exists() else []
+    outs = OutputSet(out, [p.name for p in paths.values()], force,
+                     inputs=[*data, *card_in])
     tab = load_pulses(data[0])
     names = [p.strip() for p in params.split(",") if p.strip()] if params else None
     res = fit_pulses(tab, model=model, card=card, params=names, x0=x0, max_nfev=max_nfev)
-    res.card.save(paths["card"], force=True)
-    write_text_atomic(paths["report_txt"], res.report() + "\n")
-    gen = "# GENERATED data (not a measurement)\n" if tab.generated else ""
-    write_text_atomic(paths["simulated_csv"], gen + "pulse,amplitude_v,g_meas_siemens,"
-                      "g_fit_siemens\n" + "".join(
-                          f"{int(n)},{a:.6g},{g:.6e},{f:.6e}\n" for n, a, g, f in
-                          zip(tab.pulse, tab.amplitude_v, tab.g_siemens, res.g_fit_siemens)))
-    from ..fit.plots import plot_pulses
-    plot_pulses(res, paths["pulses_png"])
-    summ = {"parameters": {k: {"value": p.value, "stderr": p.stderr, "unit": p.unit,
-                               **({"note": p.why_no_stderr} if p.why_no_stderr else {})}
-                           for k, p in res.params.items() if p.vary},
-            "metrics": res.metrics, "card": str(paths["card"]),
-            "model": res.card.model.base_name, "model_used": res.card.model.name,
-            "generated": tab.generated, "n_pulses": len(tab),
-            "quality": res.verdict["quality"], "quality_reasons": res.verdict["reasons"],
-            "elapsed_s": res.elapsed_s, "outputs": {k: str(p) for k, p in paths.items()}}
-    write_text_atomic(paths["summary_json"], json.dumps(json_clean(summ), indent=2) + "\n")
+    with outs:
+        st = {k: outs.path(p.name) for k, p in paths.items()}
+        res.card.save(st["card"], force=True)
+        write_text_atomic(st["report_txt"], res.report() + "\n")
+        gen = "# GENERATED data (not a measurement)\n" if tab.generated else ""
+        write_text_atomic(st["simulated_csv"], gen + "pulse,amplitude_v,g_meas_siemens,"
+                          "g_fit_siemens\n" + "".join(
+                              f"{int(n)},{a:.6g},{g:.6e},{f:.6e}\n" for n, a, g, f in
+                              zip(tab.pulse, tab.amplitude_v, tab.g_siemens, res.g_fit_siemens)))
+        from ..fit.plots import plot_pulses
+        plot_pulses(res, st["pulses_png"])
+        summ = {"parameters": {k: {"value": p.value, "stderr": p.stderr, "unit": p.unit,
+                                   **({"note": p.why_no_stderr} if p.why_no_stderr else {})}
+                               for k, p in res.params.items() if p.vary},
+                "metrics": res.metrics, "card": str(paths["card"]),
+                "model": res.card.model.base_name, "model_used": res.card.model.name,
+                "generated": tab.generated, "n_pulses": len(tab),
+                "quality": res.verdict["quality"], "quality_reasons": res.verdict["reasons"],
+                "elapsed_s": res.elapsed_s, "outputs": {k: str(p) for k, p in paths.items()}}
+        write_text_atomic(st["summary_json"], json.dumps(json_clean(summ), indent=2) + "\n")
     if json_:
         emit_json(summ)
     else:

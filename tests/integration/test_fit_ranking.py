@@ -172,7 +172,7 @@ def test_pulse_train_fit_recovers_generating_parameters(tmp_path):
     assert res.verdict["quality"] == "good"
     # the CLI writes the overlay of conductance vs pulse number
     code, so, se = run_cli("fit", P.bundled_path(name), "--pulses", "--card", card_name,
-                           "--params", "an_per_s", "--x0", "x=0.05", "--out", tmp_path / "p",
+                           "--param", "an_per_s", "--x0", "x=0.05", "--out", tmp_path / "p",
                            "--json")
     assert code == 0, se
     assert json.loads(so)["generated"] is True and (tmp_path / "p" / "pulses.png").exists()
