@@ -66,6 +66,7 @@ ALIASES = {
     ("crossbar tipfilm", "--grain-size-m"): "--grain-size",
     ("card llzo", "--grain-size-m"): "--grain-size",
     ("physics report", "--grain-size-m"): "--grain-size",
+    ("fit", "--params"): "--param",
 }
 
 
