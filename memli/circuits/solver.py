@@ -441,8 +441,8 @@ class LineSystem:
         b += db
         return z
 
-    def _apply(self, x):
-        y = np.empty_like(x)
+    def _apply(self, x, out=None):
+        y = np.empty_like(x) if out is None else out
         kernels.matvec(self.n, self.m, self.dw, self._ew, self.db, self._eb, self.c,
                        x[0], x[1], y[0], y[1])
         return y
@@ -488,12 +488,13 @@ class LineSystem:
         # rounding floor of the residual: eps * ||A|| * ||x|| / ||f|| (backward error)
         anorm = 2.0 * max(float(np.abs(self.dw).max()), float(np.abs(self.db).max()))
         it = 0
+        q = None
         for _restart in range(4):
             res = float(np.sqrt(kernels.dot(r, r))) / fnorm
             if res > rtol:
                 z = self.precondition(r)
                 p = z.copy()
-                q = np.empty_like(p)
+                q = np.empty_like(p) if q is None else q
                 rz = kernels.dot(r, z)
                 while it < maxiter:
                     pq = kernels.matvec_dot(n, m, self.dw, self._ew, self.db, self._eb,
@@ -508,7 +509,11 @@ class LineSystem:
                     rz_new = kernels.dot(r, z)
                     kernels.cg_dir(rz_new / rz, z, p)
                     rz = rz_new
-            r = f - self._apply(x)                 # true residual
+            if q is not None:                      # true residual (q is free here)
+                q = self._apply(x, out=q)
+                np.subtract(f, q, out=r)
+            else:
+                r = f - self._apply(x)
             true = float(np.sqrt(kernels.dot(r, r))) / fnorm
             floor = float(64 * np.finfo(float).eps * anorm
                           * np.sqrt(kernels.dot(x, x)) / fnorm)
