@@ -12,7 +12,11 @@ error of a step is ``(I - h J)^-2 h/2 (f_new - f_old)`` (:func:`filtered_error`:
 backward-Euler vs trapezoid difference, filtered so that a stiff state saturating
 within the step is not taken for an error), measured in units of ``rtol * range +
 atol``; a step is accepted when that is <= 1, and the next step is
-``h * clip(0.9 / sqrt(err), 0.2, 5)``.  A Newton iteration that does not converge rejects the step (the step shrinks);
+``h * clip(0.9 / sqrt(err), 0.2, 5)``.  The accepted state is corrected by that
+estimate (local extrapolation, :data:`EXTRAPOLATE`): for slow states this is the
+trapezoidal rule, second order, so a cell that creeps partly through its switching over
+many steps keeps its accuracy (3x3 V/3 write: 3e-5 against ngspice instead of 3e-3);
+for stiff states the filtered correction vanishes and the step stays backward Euler.  A Newton iteration that does not converge rejects the step (the step shrinks);
 at the smallest step ``hmin_s`` a converged backward-Euler step is taken even if its
 error estimate is not met (counted as ``forced`` in the statistics: a transient faster
 than ``hmin_s`` is over within the step, and backward Euler is L-stable), while a Newton
@@ -29,6 +33,9 @@ from ..errors import ConvergenceError
 #: 16 x 16 crossbar write then agrees with ngspice to 2e-9 in every state), and absolute
 RTOL = 1e-4
 ATOL = 1e-12
+#: keep the step corrected by its (filtered) error estimate: the trapezoidal rule for
+#: slow states (second order), backward Euler for stiff ones
+EXTRAPOLATE = True
 #: Newton iterations per backward-Euler stage
 NEWTON_MAX = 12
 
@@ -104,6 +111,10 @@ def step(num, v, x0, p, h, lo, hi, span, rtol=RTOL, atol=ATOL, f0=None):
     x1, f1, ok, ev = backward_euler(num, v, x0, p, h, lo, hi, f0, return_eval=True)
     e = filtered_error(ev, h, f0, f1)
     err = scaled_norm(e, span, rtol, atol)
+    if EXTRAPOLATE:
+        ns = x0.shape[0]
+        x1 = np.clip(x1 - e, lo.reshape((ns,) + (1,) * (x0.ndim - 1)),
+                     hi.reshape((ns,) + (1,) * (x0.ndim - 1)))
     return x1, f1, np.where(ok, err, np.inf), ev
 
 

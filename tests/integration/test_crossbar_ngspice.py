@@ -84,10 +84,10 @@ def test_programming_transient_matches_ngspice_tran():
     pulses = pulse_train(3, 3, (1, 1), -0.3, 1e-3, 2, "v/3", gap_s=1e-3)
     saves = [f"v(xc_{i}_{j}.xs_x)" for i in range(3) for j in range(3)]
     op = run_ngspice_op(crossbar_transient_deck(xb, pulses, saves=saves))
-    program(xb, pulses, dx_max=0.01)
+    program(xb, pulses)
     ng = np.array([op[s] for s in saves]).reshape(3, 3)
     # selected cell switches fully; half-selected ones creep (V/3 = -0.1 V). Every state
-    # agrees with ngspice (gear, RELTOL 1e-5) within 1e-3 (measured 5e-5): first-order
-    # steps limited to dx_max = 0.01 per step
+    # agrees with ngspice (gear, RELTOL 1e-5) within 1e-4 (the issue-14 limit): the shared
+    # stepper controls the local error to 1e-4 of each state's range
     assert ng[1, 1] > 0.99 and xb.states[0, 1, 1] > 0.99
-    np.testing.assert_allclose(xb.states[0], ng, atol=1e-3)
+    np.testing.assert_allclose(xb.states[0], ng, atol=1e-4)

@@ -30,7 +30,7 @@ from memli.models.smooth import LIMEXP_Z
 
 MODELS = sorted(registry())
 #: bias range explored, V: the classic models are driven at ~1 V; the Li filament
-#: model at -0.3..+1 V in the paper, with its grain-interior threshold near -9.5 V
+#: model at -0.3..+1 V in the paper, with its grain-interior threshold near -12 V
 V_RANGE = {"li_filament": (-10.0, 2.0)}
 V_DEFAULT = (-2.0, 2.0)
 

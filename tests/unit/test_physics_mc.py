@@ -221,7 +221,7 @@ def test_derived_cards_switch_only_on_a_gb():
     r_gi = simulate(in_gi, wave, compliance_a=1e-3)
     assert r_gb.x[0].max() > 0.9            # filament bridged
     assert abs(r_gb.i).max() > 0.5e-3       # reaches the 1 mA compliance (within 2x)
-    assert r_gi.x[0].max() < 0.01           # the -9.5 V interior threshold is not reached
+    assert r_gi.x[0].max() < 0.01           # the -12 V interior threshold is not reached
     assert abs(r_gi.i).max() < 1e-12        # ionic only: ~5e-15 A at -1 V
 
 
