@@ -179,7 +179,7 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         xtol: float = 1e-6, max_points: int | None = 200000, bootstrap: int = 0,
         seed: int = 0, refresh_jac: int = 3,
         read_voltage_v: float = 0.1, sweep_rate_v_per_s: float = 1.0,
-        start: str = "data", restarts: int = 2) -> FitResult:
+        start: str = "data", restarts: int = 1, multistart: int = 2) -> FitResult:
     """Fit a memli model to I-V data (global fit over all cycles; optional per-cycle fits).
 
     Parameters
@@ -234,9 +234,15 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         and a one-pass scan of every free parameter precedes the least-squares fit
         (:mod:`memli.fit.start`); ``card``: from the card's values as they are.
     restarts : int
-        With ``start='data'``: when the fit is short of "good" (:mod:`memli.fit.verdict`),
-        scan again around the solution and restart from any better point, at most this
-        many times.
+        With ``start='data'``: when the fit is still short of "good" after the
+        multi-starts, scan again around the solution and restart from any better point,
+        at most this many times.
+    multistart : int
+        With ``start='data'``: when the first least-squares fit is short of "good"
+        (:mod:`memli.fit.verdict`), fit again from the start the data give (before the
+        scan) and from the ``multistart - 1`` best of ``4 * multistart`` Latin-hypercube
+        points around it (:func:`_latin_hypercube`); the fit with the best quality, then
+        the lowest chi-square, is kept.  0: off.
 
     Returns
     -------
@@ -301,6 +307,8 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
             info["initial_state"] = how
         prob = Problem(start_card, fd, names, rs, rtol, workers, x0=x0_fit,
                        progress=progress, max_points=max_points)
+        # the start from the data alone, before the scan: one of the multi-starts
+        p_data = dict(zip(names, prob.to_p(prob.inside(prob.start_u()))))
         u_s, _ = scan(prob, prob.start_u(), progress=progress)
         scanned = dict(zip(names, prob.to_p(u_s)))
         info["scanned"] = {k: float(v) for k, v in scanned.items() if not is_init(k)
@@ -354,26 +362,51 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
         last.update(u=u.copy(), J=J, r=r)
         return J
 
-    sol = least_squares(prob.resid, u0, jac=jac, bounds=(lo, hi), method="trf", loss=loss,
-                        x_scale="jac", max_nfev=max_nfev, xtol=xtol, ftol=ftol)
-    for _ in range(restarts if start == "data" else 0):
-        # a local minimum that leaves the fit short of "good": scan again around it and
-        # restart the least-squares fit from any better point
-        i_try, _ = prob.current(sol.x, every_sample=True)
-        m_try = goodness(fd, i_try, fd.polarity, read_voltage_v)
+    def lsq(u_start):
+        last.update(u=None, J=None, r=None, age=0)
+        return least_squares(prob.resid, prob.inside(u_start), jac=jac, bounds=(lo, hi),
+                             method="trf", loss=loss, x_scale="jac", max_nfev=max_nfev,
+                             xtol=xtol, ftol=ftol)
+
+    def grade(u):
+        """0 good, 1 fair, 2 poor (memli.fit.verdict) of the fit at ``u``."""
         from .verdict import quality_of
-        if quality_of(m_try["median_abs_log10_error"], m_try["v_set_rmse"],
-                      m_try["v_reset_rmse"])[0] == "good":
+        i_try, _ = prob.current(u, every_sample=True)
+        m_try = goodness(fd, i_try, fd.polarity, read_voltage_v)
+        q = quality_of(m_try["median_abs_log10_error"], m_try["v_set_rmse"],
+                       m_try["v_reset_rmse"])[0]
+        return {"good": 0, "fair": 1}.get(q, 2)
+
+    sol = lsq(u0)
+    best = (grade(sol.x), sol.cost)
+    if start == "data" and multistart and best[0] > 0:
+        # a local minimum short of "good": least squares again from the start the data
+        # give (before the scan) and from the best of a small Latin hypercube around it
+        u_d = prob.inside(prob.to_u([p_data[k] for k in prob.names]))
+        cands = _latin_hypercube(prob, u_d, 4 * multistart, seed)
+        costs = [prob.cost(u_c) for u_c in cands]
+        picks = [u_d] + [cands[j] for j in np.argsort(costs)[:max(multistart - 1, 0)]]
+        info["multistart"] = {"candidates": len(cands) + 1, "fits": 0}
+        for u_c in picks:
+            sol2 = lsq(u_c)
+            info["multistart"]["fits"] += 1
+            g2 = (grade(sol2.x), sol2.cost)
+            if g2 < best:
+                sol, best = sol2, g2
+            if best[0] == 0:
+                break
+    for _ in range(restarts if start == "data" else 0):
+        # still short of "good": scan again around the solution and restart the
+        # least-squares fit from any better point
+        if best[0] == 0:
             break
         u_s, c_s = scan(prob, sol.x, progress=progress)
         if not c_s < 0.98 * 2 * sol.cost:
             break
-        last.update(u=None, J=None, r=None, age=0)
-        sol2 = least_squares(prob.resid, prob.inside(u_s), jac=jac, bounds=(lo, hi),
-                             method="trf", loss=loss, x_scale="jac", max_nfev=max_nfev,
-                             xtol=xtol, ftol=ftol)
-        if sol2.cost < sol.cost:
-            sol = sol2
+        sol2 = lsq(u_s)
+        g2 = (grade(sol2.x), sol2.cost)
+        if g2 < best:
+            sol, best = sol2, g2
     u = sol.x
     r = prob.resid(u)
     J = prob.jac(u, r)
@@ -446,6 +479,38 @@ def _fit(data, model=None, card=None, params=None, r_series_ohm: float | None = 
 
 
 fit.__doc__ = _fit.__doc__
+
+
+def _latin_hypercube(prob, u_c, n, seed=0):
+    """``n`` points of a Latin hypercube (seeded) in scaled parameters around ``u_c``:
+    +-1 decade for log parameters, +-50 % for linear ones (a quarter of the range when
+    the centre is 0), +-30 % for switching-voltage roles, the whole range for initial
+    states; clipped inside the bounds."""
+    rng = np.random.default_rng(seed)
+    lo, hi = prob.u_bounds()
+    volt = {k for role in ("v_set", "v_reset") for k in prob.model.roles.get(role, ())}
+    half = []
+    for j, k in enumerate(prob.names):
+        if is_init(k):
+            half.append(None)
+        elif prob.islog[j]:
+            half.append(1.0)
+        elif k in volt:
+            half.append(0.3 * abs(u_c[j]) if u_c[j] else 0.1 * (hi[j] - lo[j]))
+        else:
+            half.append(0.5 * abs(u_c[j]) if u_c[j] else 0.25 * (hi[j] - lo[j]))
+    d = len(u_c)
+    q = (np.argsort(rng.random((n, d)), axis=0) + rng.random((n, d))) / n    # in [0, 1)
+    pts = []
+    for row in q:
+        u = np.array(u_c, float).copy()
+        for j, h in enumerate(half):
+            if h is None:
+                u[j] = lo[j] + row[j] * (hi[j] - lo[j])
+            else:
+                u[j] = u_c[j] + (2 * row[j] - 1) * h
+        pts.append(prob.inside(u))
+    return pts
 
 
 def _check_varies(fd):
