@@ -19,8 +19,10 @@ def register(app: typer.Typer):
         card: Optional[str] = typer.Option(None, "--card", help="start card (bundled name "
                                            "or path); default the model's default card"),
         params: Optional[str] = typer.Option(None, "--param", help="parameters to fit, "
-                                             "comma separated (default: the card's vary ones "
-                                             "and the model's role parameters)"),
+                                             "comma separated; init:<state> fits a state's "
+                                             "value at the record's start (default: the "
+                                             "card's vary ones, the model's role parameters "
+                                             "and declared initial states)"),
         per_cycle: Optional[str] = typer.Option(
             "auto", "--per-cycle", help="per-cycle fits for variability: auto (the start "
             "card's variability names), none, or comma-separated parameter names"),
@@ -222,8 +224,10 @@ def run_fit(data, out, model, card, params, per_cycle, max_cycles, r_series, los
     m_obj = load_card(card).model if card else (get_model(model) if model and not every
                                                 else None)
     if m_obj is not None:
+        states = {st.name for st in m_obj.states}
         for nm in (names or []) + (pc_arg if isinstance(pc_arg, list) else []):
-            if nm not in m_obj.params:
+            if nm not in m_obj.params and not (nm in (names or []) and nm.startswith(
+                    "init:") and nm[5:] in states):
                 raise DataError(f"--param/--per-cycle {nm!r}: not a parameter of model "
                                 f"{m_obj.name!r}." + m_obj.suggest(nm))
     from ..progress import progress_bar

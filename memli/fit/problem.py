@@ -523,9 +523,12 @@ def fit_parameters(card: Card, explicit=None, roles: bool = True) -> list:
     plus, with ``roles``, the parameters the model declares for switching voltages and
     resistances (free by default: the data constrain them)."""
     if explicit:
-        bad = [k for k in explicit if k not in card.model.params]
+        states = {st.name for st in card.model.states}
+        bad = [k for k in explicit if k not in card.model.params
+               and not (is_init(k) and k[len(INIT):] in states)]
         if bad:
-            raise MemliError(f"--param: {bad} not parameters of {card.model.name}."
+            raise MemliError(f"--param: {bad} not parameters of {card.model.name} (an "
+                             f"initial state is init:<state>, states {sorted(states)})."
                              + card.model.suggest(bad[0]))
         return list(explicit)
     out = []

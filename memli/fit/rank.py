@@ -1,9 +1,12 @@
 """Fit every model to the same data and rank them; evidence on the device type.
 
 Each model starts from the data (:mod:`memli.fit.start`) in the data's polarity.  The
-ranking puts fits whose verdict is not ``poor`` first, then orders by the Bayesian
+ranking puts fits whose verdict is not ``poor`` first, ordered by the Bayesian
 information criterion (BIC, residuals in decades, free parameters counted after
-screening); fits that failed come last.
+screening).  Poor fits follow, ordered by how far they miss the verdict's "fair" limits
+(:func:`miss_score`: median log10 error over 0.2 decade plus the larger switching-
+voltage RMSE over 0.15 V), since the BIC of two fits that both miss says little about
+which reproduces the switching; fits that failed come last.
 
 Device-type evidence: when the best model declares ``switching = "smooth"`` (gradual,
 no threshold), or when several electrode areas are given and R_LRS scales with
@@ -67,8 +70,24 @@ def ranking(results: dict) -> list:
 
     def key(r):
         q = {"good": 0, "fair": 0, "poor": 1}.get(r["quality"], 2)
-        return (q, r["bic"] if r["bic"] is not None else math.inf)
+        if q == 1:
+            return (q, miss_score(r), r["bic"] if r["bic"] is not None else math.inf)
+        return (q, r["bic"] if r["bic"] is not None else math.inf, 0.0)
     return sorted(rows, key=key)
+
+
+def miss_score(row) -> float:
+    """How far a fit misses the verdict's "fair" limits (memli.fit.verdict.LIMITS):
+    median abs log10 error / 0.2 decade + max(V_set RMSE, V_reset RMSE) / 0.15 V; a
+    switching voltage the fit does not reproduce counts as the limit itself."""
+    from .verdict import LIMITS
+    med_lim, v_lim = LIMITS["median_abs_log10_error"][1], LIMITS["v_rmse"][1]
+    med = row.get("median_abs_log10_error")
+    if med is None:
+        return math.inf
+    vs = [x if x is not None else v_lim for x in (row.get("v_set_rmse"),
+                                                  row.get("v_reset_rmse"))]
+    return med / med_lim + max(vs) / v_lim
 
 
 def device_type(results: dict, rank: list, areas_r_lrs=None) -> dict:
