@@ -219,12 +219,10 @@ REPORT_FILES = ("paper_numbers.md", "paper_numbers.csv", "summary.json", "grains
 
 
 def check_outputs(out_dir, force: bool = False) -> list[str]:
-    """The report's file names; raises if some exist in ``out_dir`` and not ``force``."""
-    from ..errors import MemliError
-    out = Path(out_dir)
-    clash = [n for n in REPORT_FILES if (out / n).exists()]
-    if clash and not force:
-        raise MemliError(f"{out}: {', '.join(clash)} exist; pass --force to overwrite.")
+    """The report's file names; raises (before any work) if ``out_dir`` is a file or
+    holds some of them and not ``force``."""
+    from ..outputs import OutputSet
+    OutputSet(out_dir, REPORT_FILES, force)
     return list(REPORT_FILES)
 
 
@@ -232,10 +230,14 @@ def write_report(out_dir, summary: dict | None = None, force: bool = False, **kw
     """Write the table and figures into ``out_dir``; returns the JSON summary."""
     from ..cards import write_text_atomic
     from . import plots
-    out = Path(out_dir)
-    names = check_outputs(out, force)
-    out.mkdir(parents=True, exist_ok=True)
+    from ..fsio import json_clean
+    from ..outputs import OutputSet
+    final = Path(out_dir)
+    names = list(REPORT_FILES)
+    outs = OutputSet(final, names, force)
     s = summary or physics_summary(**kw)
+    outs.begin()
+    out = outs.stage
     poly, model, maps = s["_poly"], s["_model"], s["_maps"]
     rng = np.random.default_rng(s["seed"])
     plots.save(plots.grain_map(poly), out / "grains.png")
@@ -254,19 +256,9 @@ def write_report(out_dir, summary: dict | None = None, force: bool = False, **kw
     write_text_atomic(out / "paper_numbers.md", head + table_markdown(s["table"]))
     write_text_atomic(out / "paper_numbers.csv", table_csv(s["table"]))
     pub = public(s)
-    pub["files"] = [str(out / n) for n in names]
+    pub["files"] = [str(final / n) for n in names]
     pub["generated"] = True               # simulated microstructure and Monte Carlo
-
-    def clean(o):
-        if isinstance(o, float) and not math.isfinite(o):
-            return None
-        if isinstance(o, dict):
-            return {str(k): clean(v) for k, v in o.items()}
-        if isinstance(o, (list, tuple)):
-            return [clean(v) for v in o]
-        if isinstance(o, np.generic):
-            return clean(o.item())
-        return o
-    pub = clean(pub)
+    pub = json_clean(pub)
     write_text_atomic(out / "summary.json", json.dumps(pub, indent=2, sort_keys=True) + "\n")
+    outs.commit()
     return pub
