@@ -1,8 +1,10 @@
 """`make demo`: the end-to-end run on bundled, GENERATED data, written to out/demo/.
 
-Stages (each a function ``stage_<name>(out_dir, progress=None, cfg=FULL)`` returning
-a report section: a dict of numbers, figure paths and text; each also runs alone from
-the CLI, as its section says):
+The demo is the seven steps of the README, in order; each step is a function
+``stage_<name>(out_dir, progress=None, cfg=FULL)`` that calls into the package
+(simulator, loaders and analysis, fitter, exporters and verify, studies, tip-film
+arrays, neuromorphic training) and returns a report section: a dict of numbers, figure
+paths and text.  Each step also runs alone from the CLI, as its section says:
 
 1. ``device``   the bundled tip card through the paper's two sweep windows, and the
                 electrode-size series in endurance (device simulator);
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,8 @@ from .errors import MemliError
 
 BUNDLED_TIP = Path(__file__).parent / "data" / "bundled" / "llzo_tip_generated.csv"
 FIT_CARD_NAME = "llzo_tip_fit"
+#: the bundled dataset's sweep window (V): programmed LRS/HRS of the fitted device
+DATA_WINDOW_V = (-0.25, 1.0)
 
 
 class DemoError(MemliError):
@@ -87,64 +90,36 @@ QUICK = DemoConfig(
     neuro_study_cards=(), neuro_digits=False, quick=True)
 
 
-def _noop(done, total, note=""):
-    return None
-
-
-def fitted_card_path(out_dir) -> Path:
-    return Path(out_dir) / "fit" / f"{FIT_CARD_NAME}.json"
-
-
-def _fitted_card(out_dir):
-    from .cards import load_card
-    p = fitted_card_path(out_dir)
-    if not p.exists():
-        raise DemoError(f"{p}: no fitted card; run the fit stage first "
-                        f"(python -m memli.demo --out {out_dir} --only fit)")
-    return load_card(p)
-
-
-def _rel(p, out_dir) -> str:
-    try:
-        return str(Path(p).relative_to(out_dir))
-    except ValueError:
-        return str(p)
-
-
 # ---------------------------------------------------------------------------------------
+# The seven steps
 def stage_device(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
-    """Tip sweeps in the paper's two windows; endurance vs working-electrode size."""
+    """1. Tip sweeps in the paper's two windows; endurance vs working-electrode size."""
     from .plotting import plot_cycle_metrics, plot_endurance, plot_iv_cycles
     from .sim import Waveform, simulate
     from .sim.endurance import endurance
     progress = progress or _noop
     out = Path(out_dir) / "device"
-    out.mkdir(parents=True, exist_ok=True)
     nums, figs = {}, []
     total = len(cfg.tip_windows) + len(cfg.endurance_cards)
-    step = 0
-    for tag, (vmin, vmax, n) in cfg.tip_windows.items():
+    for step, (tag, (vmin, vmax, n)) in enumerate(cfg.tip_windows.items(), 1):
         res = simulate("llzo_tip", Waveform.triangle(vmin, vmax, n))
         ms = res.metrics(0.1)
+        window = f"{vmin:g} V .. {vmax:+g} V"
         figs.append(plot_iv_cycles(res.v_source, res.i, res.cycle, out / f"tip_iv_{tag}.png",
-                                   title=f"llzo_tip, {n} cycles {vmin:g} V .. {vmax:+g} V"))
+                                   title=f"llzo_tip, {n} cycles {window}"))
         figs.append(plot_cycle_metrics(ms, out / f"tip_cycles_{tag}.png",
-                                       title=f"llzo_tip per-cycle metrics, {vmin:g} V .. "
-                                             f"{vmax:+g} V"))
+                                       title=f"llzo_tip per-cycle metrics, {window}"))
         last = ms[-1]
-        nums[f"{tag}: cycles"] = n
-        nums[f"{tag}: on/off (last cycle)"] = last["on_off"]
-        nums[f"{tag}: R_LRS at 0.1 V (ohm)"] = last["r_lrs_ohm"]
-        nums[f"{tag}: V_set (V)"] = last["v_set"]
-        step += 1
+        nums.update({f"{tag}: cycles": n, f"{tag}: on/off (last cycle)": last["on_off"],
+                     f"{tag}: R_LRS at 0.1 V (ohm)": last["r_lrs_ohm"],
+                     f"{tag}: V_set (V)": last["v_set"]})
         progress(step, total, f"tip {tag}")
     results = []
-    for name in cfg.endurance_cards:
+    for step, name in enumerate(cfg.endurance_cards, len(cfg.tip_windows) + 1):
         r = endurance(name, max_cycles=cfg.endurance_max_cycles)
         results.append(r)
         nums[f"cycles to on/off < 10: {name}"] = (r.cycles_to_failure if r.cycles_to_failure
                                                   else f"> {r.max_cycles}")
-        step += 1
         progress(step, total, f"endurance {name}")
     figs.append(plot_endurance(results, out / "endurance_vs_electrode.png",
                                title="on/off vs cycle for working-electrode sizes"))
@@ -154,22 +129,12 @@ def stage_device(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             "working-electrode card is cycled until its on/off ratio falls below 10 "
             "(cycles are skipped where the state drifts slowly, see memli.sim.endurance). "
             "CLI: memli simulate llzo_tip --sweep -0.2 1 --cycles 200 --out out/tip")
-    return {"key": "device", "title": "1. Device: tip sweeps and electrode-size endurance",
-            "text": text, "numbers": nums, "figures": [str(f) for f in figs],
-            "generated": True}
-
-
-def _load_bundled():
-    from .data.loaders import load
-    if not BUNDLED_TIP.exists():
-        raise DemoError(f"{BUNDLED_TIP}: bundled generated tip dataset missing; expected the "
-                        "file made by `python -m memli.data.synth --card llzo_tip --cycles 200"
-                        " ...` (see memli/data/synth.py)")
-    return load(BUNDLED_TIP)
+    return _section("device", "1. Device: tip sweeps and electrode-size endurance", text,
+                    nums, figs)
 
 
 def stage_extract(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
-    """Per-cycle analysis of the bundled GENERATED tip dataset."""
+    """2. Per-cycle analysis of the bundled GENERATED tip dataset."""
     from .data.analysis import analyse, write_outputs
     progress = progress or _noop
     data = _load_bundled()
@@ -182,15 +147,12 @@ def stage_extract(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
 
     def med(k):
         return s[k]["median"] if s.get(k) else None
-    lrs = an.column("r_lrs_ohm")
-    lrs = lrs[np.isfinite(lrs) & (lrs > 0)]
     nums = {"cycles": an.n_cycles, "generated": an.generated,
             "median V_set (V)": med("v_set"), "median V_reset (V)": med("v_reset"),
             "median R_LRS at 0.1 V (ohm)": med("r_lrs_ohm"),
             "median R_HRS at 0.1 V (ohm)": med("r_hrs_ohm"),
             "median on/off": med("on_off"),
-            "cycle-to-cycle sd of ln R_LRS": float(np.std(np.log(lrs))) if lrs.size > 2
-            else None,
+            "cycle-to-cycle sd of ln R_LRS": _sd_log(an.column("r_lrs_ohm")),
             "noise floor (A)": an.noise_floor_a, "compliance (A)": an.compliance_a}
     text = (f"The bundled dataset {BUNDLED_TIP.name} was GENERATED by memli.data.synth from the "
             "llzo_tip card with measurement effects (noise, 1 pA floor, 1 mA compliance, "
@@ -199,29 +161,25 @@ def stage_extract(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             "voltages and resistances at 0.1 V are tabulated (extract/cycles.csv). "
             f"CLI: memli extract memli/data/bundled/{BUNDLED_TIP.name} --out out/extract")
     figs = [paths[k] for k in ("iv_png", "endurance_png", "cdf_png") if k in paths]
-    return {"key": "extract", "title": "2. Extract: cycles of the bundled tip dataset",
-            "text": text, "numbers": nums, "figures": figs, "generated": True,
-            "cycles_csv": paths["cycles_csv"]}
+    return _section("extract", "2. Extract: cycles of the bundled tip dataset", text, nums,
+                    figs, cycles_csv=paths["cycles_csv"])
 
 
 def stage_fit(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
-    """Fit the Li-filament model to the first cycles of the bundled dataset."""
+    """3. Fit the Li-filament model to the first cycles of the bundled dataset."""
+    from .cards import load_card
     from .fit import FitData, fit
     from .fit.report import write_outputs
-    progress = progress or _noop
-    data = _load_bundled()
-    fd = FitData.from_ivdata(data)
-    n = int(fd.cycle.max()) + 1
-    fd = fd.select_cycles(range(min(cfg.fit_cycles, n)))
-
-    def prog(stage, done, total):
-        progress(done, total, stage)
-    from .cards import load_card
     from .fit.start import perturb
+    progress = progress or _noop
+    fd = FitData.from_ivdata(_load_bundled())
+    n = min(cfg.fit_cycles, int(fd.cycle.max()) + 1)
+    fd = fd.select_cycles(range(n))
     # the fit starts 2-5x off in every fitted parameter, not from the card that made the
     # data; thresholds and LRS start from the extracted values (memli.fit.start)
     start = perturb(load_card("llzo_tip"), seed=1)
-    kw = dict(card=start, max_nfev=cfg.fit_max_nfev, progress=prog)
+    kw = dict(card=start, max_nfev=cfg.fit_max_nfev,
+              progress=lambda stage, done, total: progress(done, total, stage))
     try:
         res = fit(fd, per_cycle=cfg.fit_per_cycle, **kw)
     except MemliError as e:
@@ -235,7 +193,7 @@ def stage_fit(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
     if card_path != fitted_card_path(out_dir):
         raise DemoError(f"fit wrote {card_path}; expected {fitted_card_path(out_dir)}")
     m = res.metrics
-    nums = {"cycles fitted": min(cfg.fit_cycles, n), "data points": res.n_points,
+    nums = {"cycles fitted": n, "data points": res.n_points,
             "function evaluations": res.nfev, "fit time (s)": res.elapsed_s,
             "median |log10 I_meas - log10 I_fit| (decades)": m.get("median_abs_log10_error"),
             "V_set rmse (V)": m.get("v_set_rmse"), "V_reset rmse (V)": m.get("v_reset_rmse"),
@@ -245,7 +203,7 @@ def stage_fit(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             se = "?" if p.stderr is None else f"{p.stderr:.3g}"
             nums[f"{k} ({p.unit or '-'})"] = f"{p.value:.5g} +/- {se}"
     figs = [paths[k] for k in ("overlay_png", "per_cycle_png") if k in paths]
-    text = (f"The li_filament model is fitted to the first {min(cfg.fit_cycles, n)} cycles by "
+    text = (f"The li_filament model is fitted to the first {n} cycles by "
             "simulating the dataset's voltage waveform and minimising log-current residuals "
             "(memli.fit). The start is llzo_tip with every fitted parameter 2-5x off, its "
             "thresholds and LRS then taken from the extracted V_set, V_reset and R_LRS; "
@@ -254,15 +212,15 @@ def stage_fit(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             "full lmfit-style report is fit/report.md. "
             f"CLI: memli fit memli/data/bundled/{BUNDLED_TIP.name} --model li_filament "
             f"--max-cycles {cfg.fit_cycles} --out out/fit")
-    return {"key": "fit", "title": "3. Fit: the Li-filament model", "text": text,
-            "numbers": nums, "figures": figs, "generated": True, "card": str(card_path)}
+    return _section("fit", "3. Fit: the Li-filament model", text, nums, figs,
+                    card=str(card_path))
 
 
 def stage_export(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
-    """Verilog-A + SPICE of the fitted card, verified in ngspice and VACASK."""
-    from .cards import write_text_atomic
+    """4. Verilog-A + SPICE of the fitted card, verified in ngspice and VACASK."""
     from .codegen.spice import subckt_text
     from .codegen.verilog_a import module_text
+    from .fsio import json_clean, write_text_atomic
     from .verify import verify
     progress = progress or _noop
     card = _fitted_card(out_dir)
@@ -274,7 +232,8 @@ def stage_export(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
     rep = verify(card, plot=out / "verify_overlay.png")
     progress(2, 2, "verified")
     summ = rep.summary()
-    write_text_atomic(out / "verify.json", json.dumps(summ, indent=2, default=str) + "\n")
+    write_text_atomic(out / "verify.json",
+                      json.dumps(json_clean(summ), indent=2, default=str) + "\n")
     nums = {"Verilog-A": _rel(va, out_dir), "SPICE": _rel(lib, out_dir)}
     for sim in ("ngspice", "vacask"):
         mm = summ[sim]
@@ -296,54 +255,24 @@ def stage_export(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             f"CLI: memli export {fitted_card_path(out_dir)} --format verilog-a "
             f"--out out/memli_li_filament.va; memli verify {fitted_card_path(out_dir)} "
             "--plot out/verify.png")
-    return {"key": "export", "title": "4. Export to Verilog-A and SPICE, verified in ngspice "
-            "and VACASK", "text": text, "numbers": nums,
-            "figures": [str(out / "verify_overlay.png")], "generated": True,
-            "files": [str(va), str(lib)]}
-
-
-def _device_levels(card, read_v: float = 0.1):
-    """R_LRS, R_HRS (ohm) at ``read_v`` of a card after a few -0.25..+1 V cycles (the
-    bundled dataset's sweep window)."""
-    from .sim import Waveform, simulate
-    ms = simulate(card, Waveform.triangle(-0.25, 1.0, 3)).metrics(read_v)[-1]
-    if not ms["r_lrs_ohm"] or not ms["r_hrs_ohm"]:
-        raise DemoError(f"card {card.name}: no LRS/HRS at {read_v} V in -0.25..+1 V sweeps")
-    return float(ms["r_lrs_ohm"]), float(ms["r_hrs_ohm"])
-
-
-def _programmed_states(card):
-    """States (n_states,) of a card after a SET and after a RESET in the dataset's
-    -0.25..+1 V window (second cycle; SET = the negative lobe)."""
-    from .sim import Waveform, simulate
-    res = simulate(card, Waveform.triangle(-0.25, 1.0, 2))
-    idx = np.flatnonzero(res.cycle == 1)
-    k = idx[np.argmin(res.v_source[idx])]
-    j = k + int(np.argmax(res.v_source[k:] >= 0))
-    return res.x[:, j].copy(), res.x[:, idx[-1]].copy()
+    return _section("export", "4. Export to Verilog-A and SPICE, verified in ngspice and "
+                    "VACASK", text, nums, [out / "verify_overlay.png"],
+                    files=[str(va), str(lib)])
 
 
 def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
-    """Crossbar read error vs array size and wire resistance (study on Dask) + IR map."""
+    """5. Crossbar read error vs array size and wire resistance (study on Dask) + IR map."""
     from .circuits.crossbar import Crossbar
     from .circuits.network import Wires
     from .circuits.plots import heatmap
-    from .studies import run_study
+    from .sim.retention import prepared_states
     progress = progress or _noop
     card = _fitted_card(out_dir)
     out = Path(out_dir) / "crossbar"
-    r_lrs, r_hrs = _device_levels(card)
-    sigma = 0.1
-    cyc = Path(out_dir) / "extract" / "cycles.csv"
-    if cyc.exists():
-        import pandas as pd
-        t = pd.read_csv(cyc, comment="#")
-        lr = t["r_lrs_ohm"].to_numpy(float)
-        lr = lr[np.isfinite(lr) & (lr > 0)]
-        if lr.size > 2:
-            sigma = float(np.std(np.log(lr)))
+    r_lrs, r_hrs = _read_levels(card)
+    sigma = _lrs_spread(Path(out_dir) / "extract" / "cycles.csv", default=0.1)
     sizes = list(cfg.xbar_sizes)
-    study = {"name": "demo_crossbar", "task": "memli.demo:square_crossbar_read",
+    study = {"name": "demo_crossbar", "task": "crossbar_read_square",
              "seed": 2026, "samples": cfg.xbar_samples,
              "chunk_size": max(1, cfg.xbar_samples),
              "grid": {"rows": sizes, "r_wl_ohm": list(cfg.xbar_wires_ohm)},
@@ -351,24 +280,16 @@ def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
                        "v_read_v": 0.1, "r_source_ohm": 1.0, "r_sense_ohm": 1.0},
              "plot": [{"x": "rows", "y": "read_error_rel_rms", "by": "r_wl_ohm",
                        "kind": "line", "logx": True, "logy": True}]}
-
-    def prog(done, total, info):
-        progress(done, total + 1, f"{info.get('points_done', 0)} arrays")
-    summ = run_study(study, out / "study", scheduler=cfg.study_scheduler,
-                     workers=cfg.study_workers, progress=prog, force=True)
-    if summ["status"] != "complete" or summ["failed_points"]:
-        raise DemoError(f"crossbar study: {summ['status']}, {summ['failed_points']} failed "
-                        f"rows, failed chunks {summ['failed_chunks']} (see {out / 'study'})")
-    import pandas as pd
-    table = pd.read_parquet(summ["table"])
+    summ, table = _run_study(study, out / "study", cfg, lambda done, total, info: progress(
+        done, total + 1, f"{info.get('points_done', 0)} arrays"))
     agg = table.groupby(["rows", "r_wl_ohm"])["read_error_rel_rms"].mean()
     # IR-drop map: cells are the fitted device model itself (nonlinear, solved by Newton
     # with the generated Jacobians), programmed at random to its LRS or HRS state
     n = cfg.xbar_map_size
     rng = np.random.default_rng(7)
-    x_lrs, x_hrs = _programmed_states(card)
+    st = prepared_states(card, DATA_WINDOW_V, prep_cycles=2)
     lrs = rng.random((n, n)) < 0.5
-    states = np.where(lrs[None], x_lrs[:, None, None], x_hrs[:, None, None])
+    states = np.where(lrs[None], st["lrs"][:, None, None], st["hrs"][:, None, None])
     params = card.sample(n * n, rng).reshape(-1, n, n)
     xb = Crossbar(card.model, params, states=states, wires=Wires(1.0, 1.0, 1.0, 1.0))
     rr = xb.read(np.full(n, 0.1))
@@ -376,13 +297,12 @@ def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
                       f"{n}x{n} crossbar of {card.name} cells (model {card.model.name}), "
                       "1 ohm wires, all inputs 0.1 V", "IR drop per cell [mV]")
     progress(1, 1, "IR map")
-    big, w1 = max(sizes), min(cfg.xbar_wires_ohm, key=lambda w: abs(w - 1.0))
     nums = {"R_LRS at 0.1 V of the fitted card (ohm)": r_lrs,
             "R_HRS at 0.1 V (ohm)": r_hrs, "device spread sd ln G (from extract)": sigma,
             "arrays simulated (study points)": summ["points"],
             "study workers": summ["workers"], "study time (s)": summ["elapsed_s"]}
     for (rows, w), e in agg.items():
-        if rows in (min(sizes), big):
+        if rows in (min(sizes), max(sizes)):
             nums[f"rms read error {rows}x{rows}, {w:g} ohm wires"] = float(e)
     nums[f"max IR drop in the {n}x{n} map (mV)"] = float(rr.ir_drop_v.max() * 1e3)
     nums[f"read current lost, {n}x{n} map, 1 ohm wires"] = float(
@@ -398,57 +318,32 @@ def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             "(I - G_nom^T V) / RMS(G_nom^T V). "
             "CLI: memli study run studies/crossbar_size_wire.toml --out out/xbar; "
             "memli crossbar dc --conductance G.npy --vin V.npy --r-wl 1 --r-bl 1 --out I.npy")
-    return {"key": "crossbar", "title": "5. What-if: the fitted device in a crossbar",
-            "text": text, "numbers": nums, "figures": summ["plots"] + [str(fig_map)],
-            "generated": True, "table": summ["table"]}
-
-
-def square_crossbar_read(inputs: dict, seed: int) -> dict:
-    """Study task: :func:`memli.studies.tasks.crossbar_read` of a square array
-    (``cols = rows``) with equal word- and bit-line segments (``r_bl_ohm = r_wl_ohm``)."""
-    from .studies.tasks import crossbar_read
-    return crossbar_read({**inputs, "cols": inputs["rows"], "r_bl_ohm": inputs["r_wl_ohm"]},
-                         seed)
-
-
-square_crossbar_read.outputs = ("read_error_rel_rms", "read_error_rel_max", "ir_error_rel_rms",
-                                "variability_error_rel_rms", "i_out_mean_a", "solver_residual")
+    return _section("crossbar", "5. What-if: the fitted device in a crossbar", text, nums,
+                    summ["plots"] + [fig_map], table=summ["table"])
 
 
 def stage_tip_film(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
-    """Tips of the fitted device on one LLZO film: fraction switching stably vs tip pitch
-    and grain size (:mod:`memli.circuits.tipfilm`)."""
+    """6. Tips of the fitted device on one LLZO film: fraction switching stably vs tip
+    pitch and grain size (:mod:`memli.circuits.tipfilm`)."""
+    from .circuits.plots import stable_fraction
     from .circuits.tipfilm import FILAMENT_DIAMETER_M, sweep
-    from .plotting import GENERATED_NOTE, _plt, save_figure
     progress = progress or _noop
     card_path = fitted_card_path(out_dir)
     _fitted_card(out_dir)
     out = Path(out_dir) / "tip_film"
-    pitches = list(cfg.tipfilm_pitches_m)
-    grains = list(cfg.tipfilm_grain_sizes_m)
+    pitches, grains = list(cfg.tipfilm_pitches_m), list(cfg.tipfilm_grain_sizes_m)
     n = len(pitches) * len(grains)
     r = sweep(pitches, grains, progress=lambda f: progress(round(f * n), n, "pitch x grain"),
               card=str(card_path), n_side=cfg.tipfilm_side, seed=1)
     frac = np.asarray(r["fraction"])
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    pu = np.array(pitches) * 1e6
-    for a, gs in enumerate(grains):
-        ax.semilogx(pu, frac[a] * 100, "o-", ms=4, label=f"grain size {gs * 1e6:g} um")
-    ax.axvline(FILAMENT_DIAMETER_M * 1e6, color="k", ls=":", lw=0.8)
-    ax.text(FILAMENT_DIAMETER_M * 1e6, 2, " filament\n diameter", fontsize=7)
-    ax.set_xticks(pu)
-    ax.set_xticklabels([f"{p:g}" for p in pu])
-    ax.minorticks_off()
-    ax.set_xlabel("tip pitch [um]")
-    ax.set_ylabel("tips switching stably [%]")
-    ax.set_ylim(0, None)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
     k = cfg.tipfilm_side ** 2
-    ax.set_title(f"{k} tips of {FIT_CARD_NAME} on one LLZO film, common Li electrode\n"
-                 f"{GENERATED_NOTE}", fontsize=9)
-    fig_path = save_figure(fig, out / "tips_stable_vs_pitch.png")
+    fig = stable_fraction([p * 1e6 for p in pitches],
+                          {f"grain size {gs * 1e6:g} um": frac[a]
+                           for a, gs in enumerate(grains)},
+                          out / "tips_stable_vs_pitch.png",
+                          f"{k} tips of {FIT_CARD_NAME} on one LLZO film, common Li electrode",
+                          "tip pitch [um]", mark=(FILAMENT_DIAMETER_M * 1e6,
+                                                  "filament diameter"))
     nums = {"tips per array": k}
     for a, gs in enumerate(grains):
         for b, p in enumerate(pitches):
@@ -461,19 +356,19 @@ def stage_tip_film(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
             "couple through the shared electrolyte (spreading and slab Green's-function "
             "conductances) and the common electrode. All tips are cycled with SET/RESET "
             "pulses; a tip counts as stable when its on/off stays >= 10 in every cycle and "
-            "no other tip lies within one filament diameter (547 nm). Coarser grains leave "
+            "no other tip lies within one filament diameter "
+            f"({FILAMENT_DIAMETER_M * 1e9:.0f} nm). Coarser grains leave "
             "fewer tips near a boundary; tips closer than a filament cannot be addressed "
             "separately. (memli.circuits.tipfilm) "
             f"CLI: memli crossbar tipfilm {card_path} --out out/tipfilm")
-    return {"key": "tip_film", "title": "6. What-if: many tips on one LLZO film",
-            "text": text, "numbers": nums, "figures": [str(fig_path)], "generated": True}
+    return _section("tip_film", "6. What-if: many tips on one LLZO film", text, nums, [fig])
 
 
 def stage_neuro(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
-    """In-situ Manhattan-rule training on a crossbar of the fitted device (letters)."""
+    """7. In-situ Manhattan-rule training on a crossbar of the fitted device (letters)."""
     from .neuro.network import Crossbar, train
+    from .neuro.plots import plot_training
     from .neuro.tasks import digits_task, letters_task
-    from .plotting import GENERATED_NOTE, _plt, save_figure
     progress = progress or _noop
     out = Path(out_dir) / "neuro"
     fitted = _fitted_card(out_dir)
@@ -491,24 +386,11 @@ def stage_neuro(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
         name = card if isinstance(card, str) else card.name
         results.append((task_name, name, r))
         progress(k + 1, len(runs), f"{task_name} on {name}")
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    for task_name, name, r in results:
-        ep = np.arange(1, len(r.train_accuracy) + 1)
-        line = ax.plot(ep, np.array(r.train_accuracy) * 100, "-", label=f"{task_name}, {name}: "
-                       "train")
-        if r.test_accuracy:
-            ax.plot(ep, np.array(r.test_accuracy) * 100, "--", color=line[0].get_color(),
-                    label=f"{task_name}, {name}: test (noisy)" if task_name == "letters"
-                    else f"{task_name}, {name}: test")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("accuracy [%]")
-    ax.set_ylim(0, 102)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7)
-    ax.set_title(f"in-situ training on a differential crossbar, 5 % device variability\n"
-                 f"{GENERATED_NOTE}", fontsize=9)
-    fig_path = save_figure(fig, out / "training_accuracy.png")
+    fig_path = plot_training(
+        [{"card": f"{task_name}, {name}:", "train_history": r.train_accuracy,
+          "test_history": r.test_accuracy} for task_name, name, r in results],
+        out / "training_accuracy.png",
+        title="in-situ training on a differential crossbar, 5 % device variability")
     figs = [str(fig_path)]
     nums = {}
     for task_name, name, r in results:
@@ -516,7 +398,6 @@ def stage_neuro(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
         nums[f"{task_name} on {name}: final test accuracy"] = r.final_test_accuracy
         nums[f"{task_name} on {name}: weight updates"] = r.weight_updates
     if cfg.neuro_study_cards:
-        from .studies import run_study
         study = {"name": "demo_neuro_variability", "task": "neuro_train", "seed": 8,
                  "samples": cfg.neuro_study_samples, "chunk_size": cfg.neuro_study_samples,
                  "grid": {"card": list(cfg.neuro_study_cards),
@@ -524,17 +405,11 @@ def stage_neuro(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
                  "fixed": {"task": "letters", "epochs": cfg.neuro_epochs},
                  "plot": [{"x": "variability", "y": "test_accuracy", "by": "card",
                            "kind": "line"}]}
-
-        def prog(done, total, info):
-            progress(len(runs) + done, len(runs) + total, "variability study")
-        summ = run_study(study, out / "variability_study", scheduler=cfg.study_scheduler,
-                         workers=cfg.study_workers, progress=prog, force=True)
-        if summ["status"] != "complete" or summ["failed_points"]:
-            raise DemoError(f"neuro variability study: {summ['status']}, "
-                            f"{summ['failed_points']} failed rows (see "
-                            f"{out / 'variability_study'})")
-        import pandas as pd
-        t = pd.read_parquet(summ["table"]).groupby(["card", "variability"])["test_accuracy"]
+        summ, table = _run_study(study, out / "variability_study", cfg,
+                                 lambda done, total, info: progress(
+                                     len(runs) + done, len(runs) + total,
+                                     "variability study"))
+        t = table.groupby(["card", "variability"])["test_accuracy"]
         for (c, v), acc in t.mean().items():
             nums[f"letters test accuracy, {c}, variability {v:g}"] = float(acc)
         figs += summ["plots"]
@@ -551,8 +426,9 @@ def stage_neuro(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
              f"({cfg.neuro_study_samples} seeds each): the paper expects only the nanoscale "
              "electrode to switch stably enough for synapses." if cfg.neuro_study_cards
              else "") + " CLI: " + _neuro_cli(fitted_card_path(out_dir)))
-    return {"key": "neuro", "title": "7. Neuromorphic: in-situ training on the fitted device",
-            "text": text, "numbers": nums, "figures": figs, "generated": True}
+    return _section("neuro", "7. Neuromorphic: in-situ training on the fitted device", text,
+                    nums, figs)
+
 
 
 def _neuro_cli(card_path) -> str:
@@ -574,37 +450,84 @@ INTRO = ("memli end-to-end demo. Every number and figure below comes from GENERA
 
 
 # ---------------------------------------------------------------------------------------
-class _Display:
-    """A rich progress display on stderr: one bar per stage."""
+# What the steps share
+def _noop(done, total, info=None):
+    return None
 
-    def __init__(self, enabled: bool):
-        self.prog = None
-        if enabled:
-            from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn)
-            self.prog = Progress(TextColumn("{task.description:<10}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-                                 TimeElapsedColumn(), console=Console(stderr=True))
-            self.prog.start()
 
-    def stage(self, name):
-        if self.prog is None:
-            return _noop, lambda ok, msg="": print(f"  {name}: {msg}", file=sys.stderr)
-        tid = self.prog.add_task(name, total=None, note="")
+def _section(key: str, title: str, text: str, numbers: dict, figures, **extra) -> dict:
+    """A report section (:mod:`memli.report`) of GENERATED results."""
+    return {"key": key, "title": title, "text": text, "numbers": numbers,
+            "figures": [str(f) for f in figures], "generated": True, **extra}
 
-        def cb(done, total, note=""):
-            self.prog.update(tid, completed=done, total=total, note=str(note)[:40])
 
-        def finish(ok, msg=""):
-            t = self.prog.tasks[[x.id for x in self.prog.tasks].index(tid)]
-            self.prog.update(tid, completed=t.total or 1, total=t.total or 1,
-                             note=("done " if ok else "FAILED ") + msg[:40])
-        return cb, finish
+def fitted_card_path(out_dir) -> Path:
+    return Path(out_dir) / "fit" / f"{FIT_CARD_NAME}.json"
 
-    def close(self):
-        if self.prog is not None:
-            self.prog.stop()
+
+def _fitted_card(out_dir):
+    from .cards import load_card
+    p = fitted_card_path(out_dir)
+    if not p.exists():
+        raise DemoError(f"{p}: no fitted card; run the fit stage first "
+                        f"(python -m memli.demo --out {out_dir} --only fit)")
+    return load_card(p)
+
+
+def _load_bundled():
+    from .data.loaders import load
+    if not BUNDLED_TIP.exists():
+        raise DemoError(f"{BUNDLED_TIP}: bundled generated tip dataset missing; expected the "
+                        "file made by `python -m memli.data.synth --card llzo_tip --cycles 200"
+                        " ...` (see memli/data/synth.py)")
+    return load(BUNDLED_TIP)
+
+
+def _rel(p, out_dir) -> str:
+    try:
+        return str(Path(p).relative_to(out_dir))
+    except ValueError:
+        return str(p)
+
+
+def _sd_log(r_ohm) -> float | None:
+    """Standard deviation of ln R over the positive finite resistances (None if < 3)."""
+    r = np.asarray(r_ohm, float)
+    r = r[np.isfinite(r) & (r > 0)]
+    return float(np.std(np.log(r))) if r.size > 2 else None
+
+
+def _lrs_spread(cycles_csv: Path, default: float) -> float:
+    """Cycle-to-cycle sd of ln R_LRS from the extract step's cycles.csv (``default``
+    when the extract step has not run or found too few cycles)."""
+    if not cycles_csv.exists():
+        return default
+    import pandas as pd
+    sd = _sd_log(pd.read_csv(cycles_csv, comment="#")["r_lrs_ohm"])
+    return default if sd is None else sd
+
+
+def _read_levels(card, read_v: float = 0.1):
+    """R_LRS, R_HRS (ohm) at ``read_v`` of a card after three cycles in the bundled
+    dataset's sweep window."""
+    from .sim import Waveform, simulate
+    ms = simulate(card, Waveform.triangle(*DATA_WINDOW_V, 3)).metrics(read_v)[-1]
+    if not ms["r_lrs_ohm"] or not ms["r_hrs_ohm"]:
+        raise DemoError(f"card {card.name}: no LRS/HRS at {read_v} V in "
+                        f"{DATA_WINDOW_V[0]:g}..{DATA_WINDOW_V[1]:+g} V sweeps")
+    return float(ms["r_lrs_ohm"]), float(ms["r_hrs_ohm"])
+
+
+def _run_study(study: dict, folder: Path, cfg: DemoConfig, progress):
+    """Run a study to completion (:func:`memli.studies.run_study`); its summary and
+    table.  A study with failed rows fails the step."""
+    from .studies import read_table, run_study
+    summ = run_study(study, folder, scheduler=cfg.study_scheduler, workers=cfg.study_workers,
+                     progress=progress, force=True)
+    if summ["status"] != "complete" or summ["failed_points"]:
+        raise DemoError(f"{study['name']} study: {summ['status']}, {summ['failed_points']} "
+                        f"failed rows, failed chunks {summ['failed_chunks']} (see {folder})")
+    return summ, read_table(folder)
 
 
 def _stage_names(only) -> list:
@@ -617,6 +540,16 @@ def _stage_names(only) -> list:
     return names
 
 
+def _run_stage(name, out, cfg, quiet: bool):
+    """One stage under the progress display of every long command (memli.progress);
+    returns ``(section, seconds)``."""
+    from .progress import progress_bar
+    ts = time.perf_counter()
+    with progress_bar(f"{name:<10}", quiet, transient=True) as cb:
+        sec = STAGES[name](out, cb, cfg)
+    return sec, time.perf_counter() - ts
+
+
 def run_demo(out_dir, cfg: DemoConfig = FULL, only=None, show_progress: bool = True) -> dict:
     """Run the stages in order, write report.html/.md and summary.json; return the summary.
 
@@ -625,55 +558,40 @@ def run_demo(out_dir, cfg: DemoConfig = FULL, only=None, show_progress: bool = T
     DemoError
         When a stage fails (after writing the report of the stages so far).
     """
-    from .cards import write_text_atomic
+    from .fsio import json_clean, write_text_atomic
     from .report import write_report
     out = Path(out_dir)
     names = _stage_names(only)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     sections, summary, failure = [], {"generated": True, "quick": cfg.quick, "stages": {}}, None
-    disp = _Display(show_progress)
-    try:
-        for name in names:
-            cb, finish = disp.stage(name)
-            ts = time.perf_counter()
-            try:
-                sec = STAGES[name](out, cb, cfg)
-            except Exception as e:  # noqa: BLE001  (reported, then the demo fails)
-                finish(False, type(e).__name__)
-                msg = f"{type(e).__name__}: {e}"
-                sections.append({"key": name, "title": name, "status": "failed", "error": msg,
-                                 "generated": True})
-                summary["stages"][name] = {"status": "failed", "error": msg}
-                failure = DemoError(f"demo stage '{name}' failed: {msg}")
-                failure.__cause__ = e
-                break
-            dt = time.perf_counter() - ts
-            sec["status"] = "ok"
-            sec.setdefault("numbers", {})["stage time (s)"] = dt
-            sections.append(sec)
-            summary["stages"][name] = {"status": "ok", "elapsed_s": dt,
-                                       "numbers": sec["numbers"], "figures": sec["figures"]}
-            finish(True, f"{dt:.1f} s")
-    finally:
-        disp.close()
+    for name in names:
+        try:
+            sec, dt = _run_stage(name, out, cfg, quiet=not show_progress)
+        except Exception as e:  # noqa: BLE001  (reported, then the demo fails)
+            msg = f"{type(e).__name__}: {e}"
+            print(f"  {name}: FAILED {type(e).__name__}", file=sys.stderr)
+            sections.append({"key": name, "title": name, "status": "failed", "error": msg,
+                             "generated": True})
+            summary["stages"][name] = {"status": "failed", "error": msg}
+            failure = DemoError(f"demo stage '{name}' failed: {msg}")
+            failure.__cause__ = e
+            break
+        print(f"  {name}: done {dt:.1f} s", file=sys.stderr)
+        sec["status"] = "ok"
+        sec.setdefault("numbers", {})["stage time (s)"] = dt
+        sections.append(sec)
+        summary["stages"][name] = {"status": "ok", "elapsed_s": dt,
+                                   "numbers": sec["numbers"], "figures": sec["figures"]}
     summary["elapsed_s"] = time.perf_counter() - t0
     title = "memli demo: Li | LLZO | tip filament memristor, data to circuits" + (
         " (quick configuration)" if cfg.quick else "")
     summary["report"] = write_report(out, title, sections, intro=INTRO)
     write_text_atomic(out / "summary.json",
-                      json.dumps(summary, indent=2, default=_json_default) + "\n")
+                      json.dumps(json_clean(summary), indent=2, default=str) + "\n")
     if failure is not None:
         raise failure
     return summary
-
-
-def _json_default(o):
-    if isinstance(o, (np.floating, np.integer)):
-        return o.item()
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    return str(o)
 
 
 def main(argv=None):

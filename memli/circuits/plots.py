@@ -49,12 +49,19 @@ def write_traces(t_s, x, i_a, labels, state_name: str, path, title: str):
     return save_figure(fig, path)
 
 
-def stable_fraction(x, ys: dict, path, title: str, xlabel: str):
-    """Fraction of tips switching stably vs a swept quantity, one curve per series."""
+def stable_fraction(x, ys: dict, path, title: str, xlabel: str, mark=None):
+    """Fraction of tips switching stably vs a swept quantity, one curve per series.
+
+    ``mark``: optional ``(x, label)`` drawn as a dotted vertical line (e.g. the filament
+    diameter on a pitch axis), in the units of ``x``.
+    """
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.6, 4.2))
     for lab, y in ys.items():
         ax.semilogx(x, y, "o-", label=lab)
+    if mark is not None:
+        ax.axvline(mark[0], color="k", ls=":", lw=0.8)
+        ax.text(mark[0], 0.02, " " + mark[1], fontsize=7)
     from matplotlib.ticker import NullFormatter
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
