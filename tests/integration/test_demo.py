@@ -18,6 +18,7 @@ from memli.demo import QUICK, STAGES, DemoError, run_demo
 from memli.report import GENERATED_LABEL
 
 
+@pytest.mark.slow               # the whole pipeline, reduced: about a minute on 2 cores
 def test_quick_demo_every_stage_and_report(tmp_path):
     out = tmp_path / "demo"
     res = subprocess.run([sys.executable, "-m", "memli.demo", "--out", str(out), "--quick",
@@ -81,3 +82,13 @@ def test_bad_options_exit_2_with_one_line_before_anything_runs(tmp_path):
     res = demo("--out", str(full), "--only", "export", "--force")
     assert res.returncode == 1 and "run the fit stage first" in res.stderr
     assert (full / "report.html").exists()
+
+
+def test_square_crossbar_task_is_crossbar_read_with_cols_rows_and_equal_lines():
+    from memli.studies import TASKS
+    inputs = {"rows": 6, "r_wl_ohm": 2.0, "r_lrs_ohm": 120.0, "r_hrs_ohm": 1e6,
+              "sigma_log": 0.1, "v_read_v": 0.1}
+    square = TASKS["crossbar_read_square"](inputs, 5)
+    full = TASKS["crossbar_read"]({**inputs, "cols": 6, "r_bl_ohm": 2.0}, 5)
+    assert square == full                  # the same computation: bit-for-bit equal
+    assert square["read_error_rel_rms"] > 0
