@@ -145,7 +145,7 @@ def perturb(card: Card, names=None, low: float = 2.0, high: float = 5.0, seed: i
     bounds.  For checking that fits do not depend on starting at the answer."""
     from .problem import fit_parameters
     rng = np.random.default_rng(seed)
-    names = list(names or fit_parameters(card))
+    names = [k for k in (names or fit_parameters(card)) if k in card.model.params]
     vals = {}
     for k in names:
         f = float(rng.uniform(low, high))
