@@ -150,3 +150,29 @@ def test_cli_digits_json_keys_and_bad_input(tmp_path):
     assert abs(d["accuracy_analog"] - d["accuracy_float"]) <= 0.005
     r = CliRunner().invoke(app, ["analog", "digits", "--stuck-on", "2"])
     assert r.exit_code != 0
+
+
+def test_cli_infer_npz_writes_out_and_refuses_bad_shapes(tmp_path):
+    from typer.testing import CliRunner
+
+    from memli.cli import _register_all, app
+    _register_all()
+    rng = np.random.default_rng(2)
+    np.savez(tmp_path / "W.npz", W0=rng.normal(size=(12, 4)), b0=np.zeros(4))
+    np.save(tmp_path / "X.npy", rng.random((30, 12)))
+    np.save(tmp_path / "bad.npy", rng.random((30, 5)))
+    out = tmp_path / "s.json"
+    args = ["analog", "infer", "--weights", str(tmp_path / "W.npz"), "--inputs",
+            str(tmp_path / "X.npy"), "--card", CARD, "--tile", "8", "--ideal", "--json",
+            "--out", str(out)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    d = json.loads(out.read_text())
+    # no labels: the float predictions are the reference; all off reproduces them
+    assert d["accuracy_float"] == 1.0 and d["accuracy_analog"] >= 0.95
+    assert d["tiles"] == 2 and d["inputs"] == 30          # 12 rows -> 2 row tiles of 8
+    r = CliRunner().invoke(app, args)                     # exists without --force
+    assert r.exit_code != 0 and "--force" in str(r.exception)
+    args[5] = str(tmp_path / "bad.npy")
+    r = CliRunner().invoke(app, args + ["--force"])
+    assert r.exit_code != 0 and "expected (k, 12)" in str(r.exception)
