@@ -276,30 +276,42 @@ void xb_ldl_solve_k(long len, long stride, long k, const double *invd, const dou
     }
 }
 
-/* out[r] = sum_p a[p, r] b[p, r] */
-void xb_dot_k(long len, long k, const double *a, const double *b, double *out)
+/* out[r] = sum_p a[p, r] b[p, r] (local accumulators: k <= 64 columns at a time) */
+void xb_dot_k(long len, long k, const double *restrict a, const double *restrict b,
+              double *restrict out)
 {
-    for (long r = 0; r < k; r++) out[r] = 0.0;
-    for (long p = 0; p < len; p++) {
-        const double *ap = a + p * k, *bp = b + p * k;
-        for (long r = 0; r < k; r++) out[r] += ap[r] * bp[r];
+    for (long c0 = 0; c0 < k; c0 += 64) {
+        long kk = k - c0 < 64 ? k - c0 : 64;
+        double acc[64];
+        for (long r = 0; r < kk; r++) acc[r] = 0.0;
+        for (long p = 0; p < len; p++) {
+            const double *ap = a + p * k + c0, *bp = b + p * k + c0;
+            for (long r = 0; r < kk; r++) acc[r] += ap[r] * bp[r];
+        }
+        for (long r = 0; r < kk; r++) out[c0 + r] = acc[r];
     }
 }
 
 /* x += a p; r -= a q per column; rr[col] = r.r */
-void xb_cg_step_k(long len, long k, const double *a, const double *p, const double *q,
-                  double *x, double *r, double *rr)
+void xb_cg_step_k(long len, long k, const double *restrict a, const double *restrict p,
+                  const double *restrict q, double *restrict x, double *restrict r,
+                  double *restrict rr)
 {
-    for (long c = 0; c < k; c++) rr[c] = 0.0;
-    for (long i = 0; i < len; i++) {
-        const double *pi = p + i * k, *qi = q + i * k;
-        double *xi = x + i * k, *ri = r + i * k;
-        for (long c = 0; c < k; c++) {
-            xi[c] += a[c] * pi[c];
-            double v = ri[c] - a[c] * qi[c];
-            ri[c] = v;
-            rr[c] += v * v;
+    for (long c0 = 0; c0 < k; c0 += 64) {
+        long kk = k - c0 < 64 ? k - c0 : 64;
+        double acc[64], al[64];
+        for (long c = 0; c < kk; c++) { acc[c] = 0.0; al[c] = a[c0 + c]; }
+        for (long i = 0; i < len; i++) {
+            const double *pi = p + i * k + c0, *qi = q + i * k + c0;
+            double *xi = x + i * k + c0, *ri = r + i * k + c0;
+            for (long c = 0; c < kk; c++) {
+                xi[c] += al[c] * pi[c];
+                double v = ri[c] - al[c] * qi[c];
+                ri[c] = v;
+                acc[c] += v * v;
+            }
         }
+        for (long c = 0; c < kk; c++) rr[c0 + c] = acc[c];
     }
 }
 
