@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -396,6 +397,7 @@ class Problem:
             self.hi.append(hi)
         self.nfev = 0
         self._rmemo, self._jmemo = {}, {}     # simulations already run, by parameters
+        self._lock = threading.Lock()
 
     # parameter transforms --------------------------------------------------------
     def to_u(self, vals):
@@ -456,8 +458,10 @@ class Problem:
 
     def resid(self, u):
         key = np.asarray(u, float).tobytes()
-        if key in self._rmemo:
-            return self._rmemo[key].copy()
+        with self._lock:            # Jacobian columns call this from several threads
+            hit = self._rmemo.get(key)
+        if hit is not None:
+            return hit.copy()
         try:
             i, _ = self.current(u)
             r = 0.5 * np.log10(i ** 2 + self.f2) - self.y
@@ -465,9 +469,10 @@ class Problem:
                 r = np.full(self.y.size, 10.0)
         except ConvergenceError:
             r = np.full(self.y.size, 10.0)
-        if len(self._rmemo) > 8:
-            self._rmemo.pop(next(iter(self._rmemo)))
-        self._rmemo[key] = r
+        with self._lock:
+            while len(self._rmemo) > 8:
+                self._rmemo.pop(next(iter(self._rmemo)))
+            self._rmemo[key] = r
         return r.copy()
 
     def cost(self, u) -> float:
