@@ -12,6 +12,8 @@ dataset: llzo_tip, 1000 samples per cycle (0 -> -0.25 -> 0 -> +1 -> 0 V at 1 V/s
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from bench import median_time
@@ -91,11 +93,14 @@ def _rank_row(cycles: int = 20):
     out = {}
 
     def run_rank():
+        c0 = time.process_time()
         out["rank"] = ranking(fit_all(fd))
+        out["cpu"] = time.process_time() - c0
     t = median_time(run_rank, 1, warmup=False)
     r = out["rank"]
-    order = ", ".join(f"{x['model']} {x['quality']}" for x in r)
+    order = ", ".join(f"{x['model']} {x['quality']} {x['fit_s']:.1f} s" for x in r)
     return ("fit --model all (5 models) on vteam-generated cycles", cycles, None, t,
-            f"single run; best {r[0]['model']} (median error "
-            f"{r[0]['median_abs_log10_error']:.3g} decade, V_set rmse "
-            f"{r[0]['v_set_rmse']} V); ranking: {order}")
+            f"single run, {out['cpu']:.0f} s CPU (all threads; wall time depends on other "
+            f"jobs on the machine); best {r[0]['model']} (median error "
+            f"{r[0]['median_abs_log10_error']:.3g} decade, V_set / V_reset rmse "
+            f"{r[0]['v_set_rmse']} / {r[0]['v_reset_rmse']} V); ranking: {order}")
