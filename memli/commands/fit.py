@@ -76,7 +76,7 @@ def register(app: typer.Typer):
         pair: bool = typer.Option(True, "--pair/--no-pair", help="pair SET-only and "
                                   "RESET-only sweeps into cycles"),
         quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
-        force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
+        force: bool = typer.Option(False, "--force", help="overwrite earlier outputs (never an input)"),
         json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
     ):
         """Fit a model (or every model: --model all) to I-V data by simulating the measured
