@@ -8,6 +8,7 @@ name), and sheets without voltage and current columns are skipped.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -124,11 +125,28 @@ def _xlsx_sheets(path: Path, wanted):
         wb.close()
 
 
+def _xls_cell(ctype: int, value):
+    """One xlrd cell (type code, value) as the loaders' cell: errors as their Excel text,
+    empty as None, booleans as TRUE/FALSE, text stripped."""
+    import xlrd
+    if ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.biffh.error_text_from_code.get(value, "#ERR")
+    if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if ctype == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if value else "FALSE"
+    return value.strip() if isinstance(value, str) else value
+
+
 def _xls_sheets(path: Path, wanted):
     import xlrd
+    # xlrd reports damaged files on stdout by default: that would corrupt --json output
+    sink = open(os.devnull, "w")
     try:
-        book = xlrd.open_workbook(str(path), on_demand=True)
+        # ragged rows: no padding of short rows to the (possibly damaged) sheet width
+        book = xlrd.open_workbook(str(path), on_demand=True, logfile=sink, ragged_rows=True)
     except Exception as e:  # noqa: BLE001
+        sink.close()
         raise DataError(f"{path}: not a readable .xls workbook ({type(e).__name__}); "
                         "expected an Excel 97-2003 file") from None
     try:
@@ -136,23 +154,8 @@ def _xls_sheets(path: Path, wanted):
         for name in pick_sheets(names, wanted, path):
             try:
                 sh = book.sheet_by_name(name)
-                rows = []
-                for r in range(sh.nrows):
-                    row = []
-                    for c in range(sh.ncols):
-                        cell = sh.cell(r, c)
-                        if cell.ctype == xlrd.XL_CELL_ERROR:
-                            row.append(xlrd.biffh.error_text_from_code.get(cell.value,
-                                                                           "#ERR"))
-                        elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                            row.append(None)
-                        elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                            row.append("TRUE" if cell.value else "FALSE")
-                        elif isinstance(cell.value, str):
-                            row.append(cell.value.strip())
-                        else:
-                            row.append(cell.value)
-                    rows.append(row)
+                rows = [[_xls_cell(t, v) for t, v in zip(sh.row_types(r), sh.row_values(r))]
+                        for r in range(sh.nrows)]
             except DataError:
                 raise
             except Exception as e:  # noqa: BLE001 - corrupted records (KeyError, ...)
@@ -169,6 +172,7 @@ def _xls_sheets(path: Path, wanted):
             book.release_resources()
         except Exception:  # noqa: BLE001
             pass
+        sink.close()
 
 
 def sheet_key(name: str):
