@@ -25,11 +25,10 @@ Non-idealities (:data:`NONIDEALITIES`), each switchable:
 ``faults``       stuck-at-on (g_max) and stuck-at-off (g_min) cells, by rate
 ``drift``        retention: the programmed states held at 0 V for ``drift_s`` by the model
 ``read_noise``   relative Gaussian noise of each cell current on every read
-``dac``, ``adc`` converter bits (16 bits count as ideal)
+``dac``, ``adc`` converter bits (16 bits count as ideal) and ADC range
 """
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -49,7 +48,8 @@ IDEAL_BITS = 16
 _FIELDS = {"wires": ("r_wire_ohm", "r_driver_ohm", "r_sense_ohm"), "levels": ("levels",),
            "variability": ("variability",), "c2c": ("c2c",),
            "faults": ("stuck_on", "stuck_off"), "drift": ("drift_s",),
-           "read_noise": ("read_noise",), "dac": ("dac_bits",), "adc": ("adc_bits",)}
+           "read_noise": ("read_noise",), "dac": ("dac_bits",),
+           "adc": ("adc_bits", "adc_range")}
 
 
 @dataclass
@@ -77,6 +77,9 @@ class AnalogConfig:
     read_noise : float
         Relative sd of each cell current per read.
     dac_bits, adc_bits : int
+    adc_range : float
+        ADC full scale as a fraction of the largest ideal current of the tile on the
+        batch (below 1 the largest currents clip, above 1 codes are wasted).
     seed : int
     """
 
@@ -95,6 +98,7 @@ class AnalogConfig:
     read_noise: float = 0.0
     dac_bits: int = 8
     adc_bits: int = 8
+    adc_range: float = 1.0
     seed: int = 0
 
     def check(self):
@@ -110,6 +114,8 @@ class AnalogConfig:
             v = getattr(self, k)
             if not (np.isfinite(v) and v >= 0):
                 probs.append(f"{k} {v!r}: expected a finite number >= 0")
+        if not (np.isfinite(self.adc_range) and self.adc_range > 0):
+            probs.append(f"adc_range {self.adc_range!r}: expected a number > 0")
         for k in ("stuck_on", "stuck_off"):
             v = getattr(self, k)
             if not (0 <= v <= 1):
@@ -128,7 +134,8 @@ class AnalogConfig:
         """Every non-ideality off (zero wires, continuous levels, 16-bit converters)."""
         return replace(self, r_wire_ohm=0.0, r_driver_ohm=0.0, r_sense_ohm=0.0, levels=False,
                        variability=0.0, c2c=0.0, stuck_on=0.0, stuck_off=0.0, drift_s=0.0,
-                       read_noise=0.0, dac_bits=IDEAL_BITS, adc_bits=IDEAL_BITS)
+                       read_noise=0.0, dac_bits=IDEAL_BITS, adc_bits=IDEAL_BITS,
+                       adc_range=1.0)
 
     def only(self, name: str) -> "AnalogConfig":
         """The ideal configuration with non-ideality ``name`` as set here."""
@@ -271,7 +278,7 @@ def analog_forward(layers, x, cfg: AnalogConfig, prof: dv.DeviceProfile):
                     Id, Ii = I[:, 0::2] - I[:, 1::2], ideal[:, 0::2] - ideal[:, 1::2]
                 else:
                     Id, Ii = I[:, :-1] - I[:, -1:], ideal[:, :-1] - ideal[:, -1:]
-                rng_a = float(np.max(np.abs(Ii))) or 1.0
+                rng_a = (float(np.max(np.abs(Ii))) or 1.0) * cfg.adc_range
                 Id = _quant(Id / rng_a, cfg.adc_bits, True) * rng_a
                 part += sgn * Id
             solve_s += tile.solve_s
@@ -294,7 +301,6 @@ def run_analog(layers, x, y, card, cfg: AnalogConfig | None = None, breakdown: b
         raise DataError(f"labels: shape {y.shape}; expected ({x.shape[0]},)")
     prof = profile or dv.characterise(card, read_v=cfg.read_v)
     acc_f = float(np.mean(np.argmax(forward(layers, x), axis=1) == y))
-    t0 = time.perf_counter()
     out, n_tiles, solve_s, shapes = analog_forward(layers, x, cfg, prof)
     acc_a = float(np.mean(np.argmax(out, axis=1) == y))
     bd = {}
@@ -302,7 +308,6 @@ def run_analog(layers, x, y, card, cfg: AnalogConfig | None = None, breakdown: b
         for name in cfg.active():
             o, *_ = analog_forward(layers, x, cfg.only(name), prof)
             bd[name] = float(np.mean(np.argmax(o, axis=1) == y))
-    del t0
     return AnalogResult(acc_f, acc_a, bd, n_tiles, int(x.shape[0]), solve_s,
                         solve_s / max(1, x.shape[0]), prof.summary(), asdict(cfg), shapes,
                         np.argmax(out, axis=1))

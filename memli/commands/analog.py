@@ -42,6 +42,9 @@ def _opts():
                                                           "read"),
         dac_bits=typer.Option(8, "--dac-bits", help="DAC resolution, bits"),
         adc_bits=typer.Option(8, "--adc-bits", help="ADC resolution, bits"),
+        adc_range=typer.Option(1.0, "--adc-range",
+                               help="ADC full scale as a fraction of the largest ideal tile "
+                                    "current on the batch (< 1 clips)"),
         ideal=typer.Option(False, "--ideal", help="every non-ideality off (zero wires, "
                                                   "continuous levels, 16-bit converters)"),
         breakdown=typer.Option(True, "--breakdown/--no-breakdown",
@@ -53,7 +56,7 @@ def _opts():
 def _config(a: dict):
     from ..analog.infer import AnalogConfig
     for k in ("read_v", "r_wire_ohm", "r_driver_ohm", "r_sense_ohm", "variability", "c2c",
-              "stuck_on", "stuck_off", "drift_s", "read_noise"):
+              "stuck_on", "stuck_off", "drift_s", "read_noise", "adc_range"):
         if not math.isfinite(a[k]):
             raise DataError(f"--{k.replace('_', '-')} {a[k]}: expected a finite number")
     if a["seed"] < 0:
@@ -64,7 +67,7 @@ def _config(a: dict):
                        variability=a["variability"], c2c=a["c2c"], stuck_on=a["stuck_on"],
                        stuck_off=a["stuck_off"], drift_s=a["drift_s"],
                        read_noise=a["read_noise"], dac_bits=a["dac_bits"],
-                       adc_bits=a["adc_bits"], seed=a["seed"])
+                       adc_bits=a["adc_bits"], adc_range=a["adc_range"], seed=a["seed"])
     try:
         cfg.check()
     except DataError as e:
@@ -129,7 +132,8 @@ def register(app: typer.Typer):
         variability: float = o["variability"], c2c: float = o["c2c"],
         stuck_on: float = o["stuck_on"], stuck_off: float = o["stuck_off"],
         drift_s: float = o["drift_s"], read_noise: float = o["read_noise"],
-        dac_bits: int = o["dac_bits"], adc_bits: int = o["adc_bits"], ideal: bool = o["ideal"],
+        dac_bits: int = o["dac_bits"], adc_bits: int = o["adc_bits"],
+        adc_range: float = o["adc_range"], ideal: bool = o["ideal"],
         breakdown: bool = o["breakdown"], seed: int = o["seed"],
         out: Optional[Path] = typer.Option(None, "--out", help="write the summary JSON here"),
         force: bool = typer.Option(False, "--force", help="overwrite --out"),
@@ -175,7 +179,8 @@ def register(app: typer.Typer):
         variability: float = o["variability"], c2c: float = o["c2c"],
         stuck_on: float = o["stuck_on"], stuck_off: float = o["stuck_off"],
         drift_s: float = o["drift_s"], read_noise: float = o["read_noise"],
-        dac_bits: int = o["dac_bits"], adc_bits: int = o["adc_bits"], ideal: bool = o["ideal"],
+        dac_bits: int = o["dac_bits"], adc_bits: int = o["adc_bits"],
+        adc_range: float = o["adc_range"], ideal: bool = o["ideal"],
         breakdown: bool = o["breakdown"], seed: int = o["seed"],
         out: Optional[Path] = typer.Option(None, "--out", help="write the summary JSON here"),
         force: bool = typer.Option(False, "--force", help="overwrite --out"),
