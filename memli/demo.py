@@ -262,10 +262,7 @@ def stage_export(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
 
 def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
     """5. Crossbar read error vs array size and wire resistance (study on Dask) + IR map."""
-    from .circuits.crossbar import Crossbar
-    from .circuits.network import Wires
     from .circuits.plots import heatmap
-    from .sim.retention import prepared_states
     progress = progress or _noop
     card = _fitted_card(out_dir)
     out = Path(out_dir) / "crossbar"
@@ -283,16 +280,8 @@ def stage_crossbar(out_dir, progress=None, cfg: DemoConfig = FULL) -> dict:
     summ, table = _run_study(study, out / "study", cfg, lambda done, total, info: progress(
         done, total + 1, f"{info.get('points_done', 0)} arrays"))
     agg = table.groupby(["rows", "r_wl_ohm"])["read_error_rel_rms"].mean()
-    # IR-drop map: cells are the fitted device model itself (nonlinear, solved by Newton
-    # with the generated Jacobians), programmed at random to its LRS or HRS state
     n = cfg.xbar_map_size
-    rng = np.random.default_rng(7)
-    st = prepared_states(card, DATA_WINDOW_V, prep_cycles=2)
-    lrs = rng.random((n, n)) < 0.5
-    states = np.where(lrs[None], st["lrs"][:, None, None], st["hrs"][:, None, None])
-    params = card.sample(n * n, rng).reshape(-1, n, n)
-    xb = Crossbar(card.model, params, states=states, wires=Wires(1.0, 1.0, 1.0, 1.0))
-    rr = xb.read(np.full(n, 0.1))
+    rr = random_crossbar_read(card, n)
     fig_map = heatmap(rr.ir_drop_v * 1e3, out / "ir_drop_map.png",
                       f"{n}x{n} crossbar of {card.name} cells (model {card.model.name}), "
                       "1 ohm wires, all inputs 0.1 V", "IR drop per cell [mV]")
@@ -516,6 +505,26 @@ def _read_levels(card, read_v: float = 0.1):
         raise DemoError(f"card {card.name}: no LRS/HRS at {read_v} V in "
                         f"{DATA_WINDOW_V[0]:g}..{DATA_WINDOW_V[1]:+g} V sweeps")
     return float(ms["r_lrs_ohm"]), float(ms["r_hrs_ohm"])
+
+
+def random_crossbar_read(card, n: int, seed: int = 7, read_v: float = 0.1,
+                         wire_ohm: float = 1.0):
+    """Read (:meth:`memli.circuits.crossbar.Crossbar.read`, all rows at ``read_v`` V) of
+    an n x n crossbar whose cells are the card's model itself (nonlinear, solved by
+    Newton with the generated Jacobians), each drawn from the card's variability and
+    programmed at random to its LRS or HRS (the states after a SET and a RESET in the
+    dataset's sweep window); every wire segment ``wire_ohm`` ohm."""
+    from .circuits.crossbar import Crossbar
+    from .circuits.network import Wires
+    from .sim.retention import prepared_states
+    rng = np.random.default_rng(seed)
+    st = prepared_states(card, DATA_WINDOW_V, prep_cycles=2)
+    lrs = rng.random((n, n)) < 0.5
+    states = np.where(lrs[None], st["lrs"][:, None, None], st["hrs"][:, None, None])
+    params = card.sample(n * n, rng).reshape(-1, n, n)
+    w = wire_ohm
+    xb = Crossbar(card.model, params, states=states, wires=Wires(w, w, w, w))
+    return xb.read(np.full(n, read_v))
 
 
 def _run_study(study: dict, folder: Path, cfg: DemoConfig, progress):

@@ -111,3 +111,22 @@ def test_retention_and_read_disturb_numbers():
             lrs, hrs = r.rows["lrs"]["read"]["rel_change"], r.rows["hrs"]["read"]["rel_change"]
             assert rounds_to(lrs * 100, "0.036")                     # per cent
             assert rounds_to(hrs * 100, "1e-4")
+
+
+def test_large_crossbar_of_tips_loses_most_read_current():
+    """README step 5: 'the tip's ~116 ohm LRS loses most of a large array's read current
+    to IR drop' (the demo's 64 x 64 map: cells the model itself, random LRS/HRS, 1 ohm
+    wire segments, 0.1 V on every row)."""
+    from memli.cards import load_card
+    from memli.demo import FULL, random_crossbar_read
+    n = FULL.xbar_map_size
+    rr = random_crossbar_read(load_card("llzo_tip"), n)
+    assert n == 64
+    assert 1 - rr.i_out_a.sum() / rr.i_ideal_a.sum() > 0.5           # "most"
+
+
+def test_demo_sizes_are_the_readme_ones():
+    """README steps 3 and 6 (and docs/demo.md): the fit uses the first 20 cycles; the
+    tip-to-film array is 8 x 8 tips."""
+    from memli.demo import FULL
+    assert FULL.fit_cycles == 20 and FULL.tipfilm_side == 8
