@@ -4,37 +4,9 @@ Every figure of generated data says so in its title.
 """
 from __future__ import annotations
 
-from ..fsio import publish_mode
-
-import os
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
-
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _save(fig, path):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        publish_mode(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    import matplotlib.pyplot as plt
-    plt.close(fig)
-    return path
+from ..plotting import _plt, save_figure
 
 
 def _title(an, what):
@@ -60,7 +32,7 @@ def plot_iv(an, path, max_cycles: int = 60):
     ax.set_title(_title(an, f"I-V, {an.n_cycles} cycles"))
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_endurance(an, path):
@@ -75,7 +47,7 @@ def plot_endurance(an, path):
     ax.set_title(_title(an, "Endurance"))
     ax.legend()
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _cdf(ax, a, label, logx=False):
@@ -105,7 +77,7 @@ def plot_cdf(an, path):
     a2.legend()
     fig.suptitle(_title(an, "Cycle-to-cycle distributions"))
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_fit_overlay(t_v_i_meas, i_fit, cycle, path, title, floor_a, max_cycles=6):
@@ -128,7 +100,7 @@ def plot_fit_overlay(t_v_i_meas, i_fit, cycle, path, title, floor_a, max_cycles=
     ax.set_title(title)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_params_hist(samples: dict, path, title):
@@ -142,4 +114,4 @@ def plot_params_hist(samples: dict, path, title):
         ax.set_title(k, fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
