@@ -142,6 +142,34 @@ def run_large(sizes=(256, 1024, 2048)):
     return rows
 
 
+def _burn(k: int) -> float:
+    """A pure-Python CPU load (no I/O, no shared state): the machine check of run_study."""
+    s = 0.0
+    for i in range(2_000_000):
+        s += (i % 7) * 0.5
+    return s
+
+
+def cpu_check(tasks: int = 16):
+    """Wall time of ``tasks`` equal CPU-bound tasks on 1 and on 2 workers: the speed-up
+    this machine can give right now (other processes on the cores lower it)."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+    kw = dict(threads_per_worker=1, processes=True, dashboard_address=None,
+              silence_logs=logging.ERROR)
+    t = {}
+    with LocalCluster(n_workers=1, **kw) as c1, LocalCluster(n_workers=2, **kw) as c2:
+        for n, cl in ((1, c1), (2, c2)):
+            with Client(cl) as c:
+                c.gather(c.map(_burn, range(2), pure=False))
+                t0 = time.perf_counter()
+                c.gather(c.map(_burn, range(tasks), pure=False))
+                t[n] = time.perf_counter() - t0
+    return [("machine check: pure CPU tasks, 1 vs 2 dask workers", tasks, t[1], t[2],
+             "the speed-up 2 workers can reach on this machine during this run")]
+
+
 def run_study(quick: bool = False):
     from bench.bench_studies import _times
     points = 1000
@@ -166,7 +194,7 @@ def run_study(quick: bool = False):
 def run(quick: bool = False, full: bool = False):
     rows = run_batched() + run_small()
     rows += run_large((256, 1024) if quick else (256, 1024, 2048))
-    rows += run_study(quick)
+    rows += cpu_check() + run_study(quick)
     return rows
 
 
@@ -174,7 +202,7 @@ if __name__ == "__main__":
     t0 = time.perf_counter()
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
     fn = {"batched": run_batched, "small": run_small, "large": run_large,
-          "study": run_study, "all": run}[which]
+          "study": lambda: cpu_check() + run_study(), "all": run}[which]
     for row in fn():
         print(" | ".join(str(x) for x in row))
     print(f"[{time.perf_counter() - t0:.1f} s]")
