@@ -61,7 +61,8 @@ def stable_fraction(x, ys: dict, path, title: str, xlabel: str, mark=None):
         ax.semilogx(x, y, "o-", label=lab)
     if mark is not None:
         ax.axvline(mark[0], color="k", ls=":", lw=0.8)
-        ax.text(mark[0], 0.02, " " + mark[1], fontsize=7)
+        ax.text(mark[0], 0.97, " " + mark[1], transform=ax.get_xaxis_transform(),
+                fontsize=7, va="top")
     from matplotlib.ticker import NullFormatter
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
