@@ -130,3 +130,18 @@ def test_demo_sizes_are_the_readme_ones():
     tip-to-film array is 8 x 8 tips."""
     from memli.demo import FULL
     assert FULL.fit_cycles == 20 and FULL.tipfilm_side == 8
+
+
+def test_bundled_dataset_is_labelled_generated_with_its_instrument_effects():
+    """README 'The demo': the bundled tip dataset is GENERATED with a 1 pA floor and a
+    1 mA compliance, labelled so; extract finds both back from the data alone."""
+    from memli.data.analysis import analyse
+    from memli.data.loaders import load
+    from memli.demo import BUNDLED_TIP
+    data = load(BUNDLED_TIP)
+    assert data.generated
+    an = analyse(data, read_voltage_v=READ_V)
+    assert an.n_cycles == 200
+    assert an.compliance_a == pytest.approx(1e-3, rel=1e-6)   # clipped exactly by synth
+    # floor: the 1 pA of the card plus its noise; detection within a factor 2 of it
+    assert 0.5e-12 <= an.noise_floor_a <= 2e-12
