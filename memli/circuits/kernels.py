@@ -454,9 +454,9 @@ def _lib():
         lib = load_library(_SRC, "crossbar")
     except Exception:  # noqa: BLE001  (no compiler: numpy fallback)
         return None
-    d = ctypes.POINTER(ctypes.c_double)
+    d = ctypes.c_void_p          # arrays passed as their data address (checked in _p)
     L = ctypes.c_long
-    lp = ctypes.POINTER(ctypes.c_long)
+    lp = ctypes.c_void_p
     lib.xb_matvec.argtypes = [L, L] + [d] * 9
     lib.xb_matvec.restype = None
     lib.xb_ldl_factor.argtypes = [L, L, d, d]
@@ -511,7 +511,7 @@ def compiled() -> bool:
 def _p(a):
     if not (a.flags.c_contiguous and a.dtype == np.float64):
         raise ValueError("crossbar kernel: arrays must be C-contiguous float64")
-    return a.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+    return a.__array_interface__["data"][0]
 
 
 def matvec(n, m, dw, ew, db, eb, c, w, b, yw, yb):
@@ -549,7 +549,7 @@ def cg_step(a, p, q, x, r) -> float:
 def _pl(a):
     if not (a.flags.c_contiguous and a.dtype == np.int64):
         raise ValueError("crossbar kernel: index arrays must be C-contiguous int64")
-    return a.ctypes.data_as(ctypes.POINTER(ctypes.c_long))
+    return a.__array_interface__["data"][0]
 
 
 def rowsum(blk, nblocks, r):

@@ -44,6 +44,9 @@ from . import kernels
 RTOL = 1e-13
 
 
+#: cache budget of one block of vectors in :meth:`LineSystem.solve_many`, bytes
+BLOCK_BYTES = 1 << 20
+
 #: coarse grid points per direction (the coarse problem has 2 * nc^2 unknowns)
 COARSE_POINTS = 48
 
@@ -462,7 +465,10 @@ class LineSystem:
             iterations (the message gives the residual reached).
         """
         n, m = self.n, self.m
-        f = np.empty((2, n, m))
+        if getattr(self, "_sw", None) is None:     # work arrays kept between solves
+            self._sw = [np.empty((2, n, m)) for _ in range(5)]
+        f, r0, zw, pw, qw = self._sw
+
         f[0] = fw
         f[1] = fb
         fnorm = float(np.sqrt(kernels.dot(f, f)))
@@ -481,20 +487,24 @@ class LineSystem:
             return np.zeros((n, m)), np.zeros((n, m)), SolveInfo(0, 0.0, rtol, "pcg-lines", 2)
         x = np.zeros((2, n, m))
         if x0 is None:
-            r = f.copy()
+            r = r0
+            np.copyto(r, f)
         else:
             x[0], x[1] = x0
             r = f - self._apply(x)
         # rounding floor of the residual: eps * ||A|| * ||x|| / ||f|| (backward error)
-        anorm = 2.0 * max(float(np.abs(self.dw).max()), float(np.abs(self.db).max()))
+        if getattr(self, "_anorm", None) is None:
+            self._anorm = 2.0 * max(float(np.abs(self.dw).max()), float(np.abs(self.db).max()))
+        anorm = self._anorm
         it = 0
         q = None
         for _restart in range(4):
             res = float(np.sqrt(kernels.dot(r, r))) / fnorm
             if res > rtol:
-                z = self.precondition(r)
-                p = z.copy()
-                q = np.empty_like(p) if q is None else q
+                z = self.precondition(r, out=zw)
+                p = pw
+                np.copyto(p, z)
+                q = qw
                 rz = kernels.dot(r, z)
                 while it < maxiter:
                     pq = kernels.matvec_dot(n, m, self.dw, self._ew, self.db, self._eb,
@@ -580,7 +590,8 @@ class LineSystem:
                          X[0], X[1], Y[0], Y[1])
         return Y
 
-    def solve_many(self, FW, FB, rtol: float = RTOL, maxiter: int = 100, block: int = 4):
+    def solve_many(self, FW, FB, rtol: float = RTOL, maxiter: int = 100,
+                   block: int | None = None):
         """Solve ``A (w, b) = (fw, fb)`` for many right-hand sides sharing one set-up.
 
         The line factorisations and the coarse-grid LU are made once (in the
@@ -596,8 +607,10 @@ class LineSystem:
             Right-hand sides of the word- and bit-line equations.
         rtol : float
             Relative residual per vector (as in :meth:`solve`).
-        block : int
-            Vectors per PCG block (memory ~ 12 n m block doubles).
+        block : int, optional
+            Vectors per PCG block.  Default: as many as keep one block's vector
+            arrays (2 n m block doubles) within :data:`BLOCK_BYTES`, i.e. in cache; a
+            block of 1 runs the single-vector solver on the shared set-up.
 
         Returns
         -------
@@ -629,9 +642,17 @@ class LineSystem:
             res = float(np.max(np.where(fn > 0, rn / np.where(fn > 0, fn, 1.0), 0.0),
                                initial=0.0))
             return W, B, SolveInfo(0, res, rtol, self.method, 1)
+        if block is None:
+            block = int(min(32, max(1, BLOCK_BYTES // (16 * n * m))))
         W = np.empty((k, n, m))
         B = np.empty((k, n, m))
         its, worst, floor_max = 0, 0.0, 0.0
+        if block == 1:                   # large tiles: one vector at a time, in cache
+            for j in range(k):
+                W[j], B[j], inf = self.solve(FW[j], FB[j], rtol=rtol, maxiter=maxiter)
+                its, worst = max(its, inf.iterations), max(worst, inf.residual)
+                floor_max = max(floor_max, inf.floor)
+            return W, B, SolveInfo(its, worst, rtol, "pcg-lines", 2, floor_max)
         ws = {}
         for s0 in range(0, k, block):
             s1 = min(k, s0 + block)
