@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..units import PREFIX
 
 _ROLES = {
     "pulse": ("pulse", "n", "number", "pulse_number", "#", "pulse_no", "index"),
@@ -49,9 +50,10 @@ _ROLES = {
     "i_read": ("i_read", "read_current", "iread", "i"),
     "v_read": ("v_read", "read_voltage", "vread"),
 }
-_SCALE = {"": 1.0, "v": 1.0, "mv": 1e-3, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6,
-          "ns": 1e-9, "siemens": 1.0, "a": 1.0,
-          "ma": 1e-3, "ua": 1e-6, "µa": 1e-6, "na": 1e-9}
+#: header units (lower case) -> multiplier to SI; a lower-case 's' after a prefix is
+#: seconds for the width and siemens for the conductance (the multiplier is the same)
+_SCALE = {"": 1.0, "siemens": 1.0,
+          **{p + base: PREFIX[p] for p in ("", "m", "u", "µ", "n") for base in "vsa"}}
 _UNIT_OF = {"amplitude": "V", "width": "s", "g": "S", "i_read": "A", "v_read": "V",
             "pulse": ""}
 

@@ -80,3 +80,18 @@ def test_cells_keep_their_loader_rules():
 def test_a_bad_cell_is_a_data_error():
     with pytest.raises(DataError, match="cell 'abc' is not a number"):
         numbers.parse_number("abc")
+
+
+def test_pulse_tables_scale_header_units_with_the_same_prefixes(tmp_path):
+    from memli.data.pulses import load_pulses
+    p = tmp_path / "pulses.csv"
+    p.write_text("pulse,amplitude (mV),width (us),v_read_v,g (uS)\n"
+                 "1,-300,10,0.1,5\n2,-300,10,0.1,6\n3,-300,10,0.1,7\n")
+    t = load_pulses(p)
+    # each value is one literal times one power-of-ten multiplier
+    assert t.amplitude_v.tolist() == pytest.approx([-0.3] * 3, rel=1e-12)
+    assert t.width_s.tolist() == pytest.approx([1e-5] * 3, rel=1e-12)
+    assert t.g_siemens.tolist() == pytest.approx([5e-6, 6e-6, 7e-6], rel=1e-12)
+    p.write_text("pulse,amplitude (furlong),width_s,g_siemens\n1,1,1,1\n2,1,1,1\n3,1,1,1\n")
+    with pytest.raises(DataError, match="furlong"):
+        load_pulses(p)
