@@ -67,6 +67,13 @@ ALIASES = {
     ("card llzo", "--grain-size-m"): "--grain-size",
     ("physics report", "--grain-size-m"): "--grain-size",
     ("fit", "--params"): "--param",
+    ("verify", "--plot"): "--out",
+    **{(f"analog {c}", old): new for c in ("infer", "digits") for old, new in (
+        ("--read-v", "--read-voltage"), ("--r-wire-ohm", "--r-wire"),
+        ("--r-driver-ohm", "--r-driver"), ("--r-sense-ohm", "--r-sense"),
+        ("--drift-s", "--drift-time"))},
+    ("simulate", "--hold-s"): "--hold",
+    ("simulate", "--pulse-width-s"): "--pulse-width",
 }
 
 

@@ -55,9 +55,7 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "--dv": (1e-9, 10.0, "V"),
     # times and rates
     "--hold": (1e-9, 1e9, "s"),
-    "--hold-s": (1e-9, 1e9, "s"),
     "--pulse-width": (1e-15, 1e3, "s"),
-    "--pulse-width-s": (1e-15, 1e3, "s"),
     "--read-pulses": (1, 1_000_000_000, "pulses"),
     "--width": (1e-15, 1e6, "s"),
     "--rate": (1e-9, 1e9, "V/s"),
@@ -85,6 +83,22 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "--variability": (0.0, 10.0, "relative spread"),
     "--threshold": (-1e12, 1e12, "state value"),
     "--rtol": (1e-16, 1e-2, "relative residual"),
+    # analog tiles
+    "--tile": (2, 4096, "cells per side"),
+    "--hidden": (1, 4096, "hidden units"),
+    "analog infer:--read-voltage": (1e-4, 10.0, "V"),
+    "analog digits:--read-voltage": (1e-4, 10.0, "V"),
+    "--r-driver": (0.0, 1e12, "ohm"),
+    "analog infer:--variability": (0.0, 1.0, "relative sd"),
+    "analog digits:--variability": (0.0, 1.0, "relative sd"),
+    "--c2c": (0.0, 1.0, "relative sd"),
+    "--stuck-on": (0.0, 1.0, "fault rate"),
+    "--stuck-off": (0.0, 1.0, "fault rate"),
+    "--drift-time": (0.0, 1e9, "s"),
+    "--read-noise": (0.0, 1.0, "relative sd"),
+    "--dac-bits": (1, 24, "bits"),
+    "--adc-bits": (1, 24, "bits"),
+    "--adc-range": (1e-3, 100.0, "fraction of the largest ideal current"),
 }
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Optional
 
@@ -24,10 +23,10 @@ def _opts():
         scheme=typer.Option("differential", "--scheme",
                             help="differential (column pairs) or reference (one column + a "
                                  "reference column per tile)"),
-        read_v=typer.Option(0.1, "--read-v", help="word-line voltage of a full-scale input, V"),
-        r_wire_ohm=typer.Option(1.0, "--r-wire-ohm", help="word/bit-line segment resistance, ohm"),
-        r_driver_ohm=typer.Option(0.0, "--r-driver-ohm", help="word-line driver resistance, ohm"),
-        r_sense_ohm=typer.Option(0.0, "--r-sense-ohm", help="bit-line sense resistance, ohm"),
+        read_v=typer.Option(0.1, "--read-voltage", help="word-line voltage of a full-scale input, V"),
+        r_wire_ohm=typer.Option(1.0, "--r-wire", help="word/bit-line segment resistance, ohm"),
+        r_driver_ohm=typer.Option(0.0, "--r-driver", help="word-line driver resistance, ohm"),
+        r_sense_ohm=typer.Option(0.0, "--r-sense", help="bit-line sense resistance, ohm"),
         levels=typer.Option(True, "--levels/--no-levels",
                             help="snap conductances to the device's programmable levels"),
         variability=typer.Option(0.0, "--variability",
@@ -36,7 +35,7 @@ def _opts():
         c2c=typer.Option(0.0, "--c2c", help="cycle-to-cycle spread per programming pulse"),
         stuck_on=typer.Option(0.0, "--stuck-on", help="stuck-at-on fault rate (0-1)"),
         stuck_off=typer.Option(0.0, "--stuck-off", help="stuck-at-off fault rate (0-1)"),
-        drift_s=typer.Option(0.0, "--drift-s", help="time from programming to read, s (model "
+        drift_s=typer.Option(0.0, "--drift-time", help="time from programming to read, s (model "
                                                     "held at 0 V)"),
         read_noise=typer.Option(0.0, "--read-noise", help="relative sd of each cell current per "
                                                           "read"),
@@ -55,12 +54,7 @@ def _opts():
 
 def _config(a: dict):
     from ..analog.infer import AnalogConfig
-    for k in ("read_v", "r_wire_ohm", "r_driver_ohm", "r_sense_ohm", "variability", "c2c",
-              "stuck_on", "stuck_off", "drift_s", "read_noise", "adc_range"):
-        if not math.isfinite(a[k]):
-            raise DataError(f"--{k.replace('_', '-')} {a[k]}: expected a finite number")
-    if a["seed"] < 0:
-        raise DataError(f"--seed {a['seed']}: expected a whole number >= 0")
+    # ranges and finiteness: memli/commands/_bounds.py
     cfg = AnalogConfig(tile=a["tile"], scheme=a["scheme"], read_v=a["read_v"],
                        r_wire_ohm=a["r_wire_ohm"], r_driver_ohm=a["r_driver_ohm"],
                        r_sense_ohm=a["r_sense_ohm"], levels=a["levels"],
@@ -75,18 +69,20 @@ def _config(a: dict):
     return cfg.ideal() if a["ideal"] else cfg
 
 
+def _check_out(out: Optional[Path], force: bool, inputs=()) -> None:
+    """Before any work: --out is not an input, and exists only with --force."""
+    if out is not None:
+        from ..outputs import guard
+        guard([out], [p for p in inputs if p is not None], force)
+
+
 def _finish(res, out: Optional[Path], force: bool, json_: bool, inputs=()):
     from ..cli import emit_json
+    from ..fsio import json_clean, write_text_atomic
     summary = res.summary()
     if out is not None:
-        from ..fsio import write_text_atomic
-        out = Path(out)
-        for p in inputs:
-            if p is not None and Path(p).exists() and out.resolve() == Path(p).resolve():
-                raise DataError(f"--out {out}: is an input file; choose another path")
-        if out.exists() and not force:
-            raise DataError(f"--out {out}: exists; pass --force to overwrite")
-        write_text_atomic(out, json.dumps(summary, indent=2, sort_keys=True, default=float)
+        _check_out(out, force, inputs)
+        write_text_atomic(Path(out), json.dumps(json_clean(summary), indent=2, sort_keys=True)
                           + "\n")
     if json_:
         emit_json(summary)
@@ -153,6 +149,7 @@ def register(app: typer.Typer):
         from ..analog.infer import run_analog
         from ..analog.mapping import forward, load_layers
         cfg = _config(dict(locals()))
+        _check_out(out, force, (weights, inputs, labels, card))
         layers = load_layers(weights)
         x = _load_array(inputs, "--inputs")
         if x.ndim != 2 or x.shape[1] != layers[0].w.shape[0]:
@@ -167,7 +164,7 @@ def register(app: typer.Typer):
         else:
             y = np.argmax(forward(layers, x), axis=1)
         res = run_analog(layers, x, y, card, cfg, breakdown=breakdown)
-        _finish(res, out, force, json_, (weights, inputs, labels))
+        _finish(res, out, force, json_, (weights, inputs, labels, card))
 
     @an.command("digits")
     def digits_cmd(
@@ -196,9 +193,8 @@ def register(app: typer.Typer):
           memli analog digits --card oxide_10k --tile 64 --variability 0.05 --stuck-on 0.001 --json
         """
         from ..analog.infer import digits_mlp, run_analog
-        if hidden < 1:
-            raise DataError(f"--hidden {hidden}: expected a whole number >= 1")
         cfg = _config(dict(locals()))
+        _check_out(out, force, (card,))
         layers, x, y = digits_mlp(hidden, 0)
         res = run_analog(layers, x, y, card, cfg, breakdown=breakdown)
-        _finish(res, out, force, json_)
+        _finish(res, out, force, json_, (card,))

@@ -46,10 +46,10 @@ def register(app: typer.Typer):
         retention: bool = typer.Option(False, "--retention", help="retention / read-disturb "
                                        "protocol instead of a sweep: prepare LRS and HRS, "
                                        "hold them at 0 V, read them with pulses"),
-        hold_s: float = typer.Option(1e4, "--hold-s", help="--retention: time at 0 V, s"),
+        hold_s: float = typer.Option(1e4, "--hold", help="--retention: time at 0 V, s"),
         read_pulses: int = typer.Option(1_000_000, "--read-pulses",
                                         help="--retention: number of read pulses"),
-        pulse_width_s: float = typer.Option(1e-6, "--pulse-width-s",
+        pulse_width_s: float = typer.Option(1e-6, "--pulse-width",
                                             help="--retention: read pulse width, s"),
         param: Optional[List[str]] = typer.Option(None, "--param", help="NAME=VALUE override "
                                                   "(SI), repeatable, e.g. gb_distance_m=1e-6"),
@@ -68,7 +68,7 @@ def register(app: typer.Typer):
 
           memli simulate llzo_tip --sweep -10 0.25 --param gb_distance_m=1e-6 --out out/gi
 
-          memli simulate llzo_tip --retention --hold-s 1e4 --read-pulses 1000000 --out out/ret
+          memli simulate llzo_tip --retention --hold 1e4 --read-pulses 1000000 --out out/ret
         """
         from ..cards import load_card, write_text_atomic
         from ..cli import emit_json
@@ -114,9 +114,8 @@ def register(app: typer.Typer):
         res.to_csv(files[0])
         plot_iv_cycles(res.v_source, res.i, res.cycle, files[2],
                        title=f"memli simulate {c.name} ({c.model.name})")
-        from ..cli import emit_json as _e  # noqa: F401  (kept for a single import site)
-        clean = json.loads(json.dumps(summary, default=float, allow_nan=True)
-                           .replace("NaN", "null"))
+        from ..fsio import json_clean
+        clean = json_clean(summary)
         write_text_atomic(files[1], json.dumps(clean, indent=2) + "\n")
         outs.commit()
         if json_:
@@ -142,11 +141,11 @@ def _retention(c, overrides, read_voltage, hold_s, read_pulses, pulse_width_s, o
     from ..sim.retention import retention
 
     if not (math.isfinite(hold_s) and hold_s > 0):
-        raise WaveformError(f"--hold-s must be a finite time > 0 s, got {hold_s:g}")
+        raise WaveformError(f"--hold must be a finite time > 0 s, got {hold_s:g}")
     if read_pulses < 1:
         raise WaveformError(f"--read-pulses must be >= 1, got {read_pulses}")
     if not (math.isfinite(pulse_width_s) and pulse_width_s > 0):
-        raise WaveformError(f"--pulse-width-s must be a finite width > 0 s, got "
+        raise WaveformError(f"--pulse-width must be a finite width > 0 s, got "
                             f"{pulse_width_s:g}")
     if read_voltage is not None and not (math.isfinite(read_voltage) and read_voltage != 0):
         raise WaveformError(f"--read-voltage must be finite and nonzero, got {read_voltage:g}")
@@ -160,8 +159,8 @@ def _retention(c, overrides, read_voltage, hold_s, read_pulses, pulse_width_s, o
                "max_rel_change": res.worst_change(),
                "simulate_s": time.perf_counter() - t0}
     files = outs.begin([out / "summary.json"])
-    clean = json.loads(json.dumps(summary, default=float, allow_nan=True)
-                       .replace("NaN", "null"))
+    from ..fsio import json_clean
+    clean = json_clean(summary)
     write_text_atomic(files[0], json.dumps(clean, indent=2) + "\n")
     outs.commit()
     if json_:

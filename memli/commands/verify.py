@@ -41,8 +41,8 @@ def register(app: typer.Typer):
         waveform: Optional[str] = typer.Option(
             None, "--waveform", help="triangle:VMIN,VMAX,CYCLES[,RATE_V_PER_S,DV_V] (V, V/s), "
             "sine:AMP_V,FREQ_HZ,CYCLES or a CSV (t_s, v_v); default: the model's stimulus"),
-        plot: Optional[Path] = typer.Option(None, "--plot", help="overlay plot (PNG) path"),
-        force: bool = typer.Option(False, "--force", help="overwrite an existing --plot"),
+        plot: Optional[Path] = typer.Option(None, "--out", help="overlay plot (PNG) path"),
+        force: bool = typer.Option(False, "--force", help="overwrite an existing --out"),
         json_: bool = typer.Option(False, "--json", help="print the JSON summary"),
     ):
         """Simulate a card in memli, ngspice and VACASK and compare them.
@@ -56,16 +56,16 @@ def register(app: typer.Typer):
 
           memli verify llzo_tip --json
 
-          memli verify llzo_tip --waveform triangle:-0.2,1,3 --plot out/verify_tip.png
+          memli verify llzo_tip --waveform triangle:-0.2,1,3 --out out/verify_tip.png
         """
         from ..cards import load_card
         from ..cli import emit_json
-        from ..errors import MemliError
         from ..simulators.verify import verify
 
-        if plot is not None and plot.exists() and not force:
-            raise MemliError(f"{plot}: exists; pass --force to overwrite")
         c = load_card(card)
+        if plot is not None:
+            from ..outputs import guard
+            guard([plot], [c.path], force)
         wf = parse_waveform(waveform) if waveform else None
         rep = verify(c, wf, plot=plot)
         s = rep.summary()

@@ -164,7 +164,7 @@ def test_force_never_overwrites_inputs(tmp_path, capsys):
         ["neuro", "lif", card, "--no-ngspice", "--netlist", card, "--force"],
         ["neuro", "stdp", card, "--out", card, "--force"],
         ["study", "run", study, "--out", study, "--force"],
-        ["verify", card, "--plot", card, "--force"],
+        ["verify", card, "--out", card, "--force"],
     ]
     for argv in cases:
         code, _, err = run(argv, capsys)

@@ -121,7 +121,7 @@ def test_simulate_cli_retention(tmp_path):
     import sys
     out = tmp_path / "ret"
     r = subprocess.run([sys.executable, "-m", "memli", "simulate", "llzo_tip", "--retention",
-                        "--hold-s", "1e4", "--read-pulses", "1000000", "--out", str(out),
+                        "--hold", "1e4", "--read-pulses", "1000000", "--out", str(out),
                         "--json"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)

@@ -170,14 +170,17 @@ def test_cli_physics_report(app, tmp_path):
     assert not [p for p in (tmp_path / "rep").iterdir() if p.name.startswith(".")]
 
 
-def test_cli_seed_must_be_non_negative(app, tmp_path):
+def test_cli_seed_must_be_non_negative(app, tmp_path, capsys):
+    from memli.cli import main
     for args in (["physics", "report", "--out", str(tmp_path / "r"), "--seed", "-1"],
                  ["card", "llzo", "--area", "30e-18", "--out", str(tmp_path / "c.json"),
                   "--seed", "-1"],
                  ["card", "llzo", "--out", str(tmp_path / "c.json"), "--area", "-1"]):
-        r = CliRunner().invoke(app, args)
-        assert isinstance(r.exception, MemliError), r.output
-        assert args[-2] in str(r.exception) and len(str(r.exception).splitlines()) == 1
+        # refused by the option bounds (memli/commands/_bounds.py) before any work
+        with pytest.raises(SystemExit) as e:
+            main(args)
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and args[-2] in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists() and not (tmp_path / "c.json").exists()
 
 
