@@ -154,9 +154,12 @@ def register(app: typer.Typer):
         card: List[str] = typer.Argument(..., help="card name(s) or path(s)"),
         n_dep: int = typer.Option(20, "--n-dep", help="depressing (RESET) pulses"),
         n_pot: int = typer.Option(20, "--n-pot", help="potentiating (SET) pulses"),
-        v_reset: float = typer.Option(0.2, "--v-reset", help="RESET pulse amplitude, V"),
-        v_set: float = typer.Option(-0.185, "--v-set", help="SET pulse amplitude, V"),
-        width: float = typer.Option(1e-4, "--width", help="pulse width, s"),
+        v_reset: Optional[float] = typer.Option(
+            None, "--v-reset", help="RESET pulse amplitude, V (default: the model's)"),
+        v_set: Optional[float] = typer.Option(
+            None, "--v-set", help="SET pulse amplitude, V (default: the model's)"),
+        width: Optional[float] = typer.Option(
+            None, "--width", help="pulse width, s (default: the model's)"),
         out: Optional[Path] = typer.Option(None, "--out", help="output folder "
                                            "(potentiation.png, potentiation.json)"),
         force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),

@@ -171,7 +171,8 @@ class ModelBuilder:
               default_card: str | None = None, roles: Mapping[str, object] | None = None,
               set_polarity: str | None = None, switching: str = "threshold",
               volatile: bool = False, read_voltage_v: float | None = None,
-              initial_states: tuple = ()) -> "Model":
+              initial_states: tuple = (), stimulus: tuple | None = None,
+              pulses: Mapping[str, float] | None = None) -> "Model":
         """Check the equations and return the :class:`Model`.
 
         ``roles`` tells the fitter which parameters play the measured switching
@@ -188,6 +189,11 @@ class ModelBuilder:
         ``initial_states`` names the states whose value when a measured record starts
         is unknown and is fitted with the parameters (memli.fit): the state a device
         was left in before the measurement.
+        ``stimulus`` is the model's characteristic stimulus, a ``memli.sim.Waveform``
+        constructor and its arguments (``("triangle", (-0.25, 0.25, 3, 1.0, 2e-3))``):
+        the sweep that shows both switchings of its bundled cards (memli verify uses it).
+        ``pulses`` are its pulse conditions for plasticity protocols (memli.neuro):
+        ``{"set_v": ..., "reset_v": ..., "width_s": ...}``, in the model's own polarity.
         """
         states = list(self._states.values())
         missing = [s.name for s in states if s.symbol not in rates]
@@ -227,6 +233,16 @@ class ModelBuilder:
         if bad:
             raise ModelError(f"{self.name}: initial_states names unknown state(s) {bad}")
         model.initial_states = tuple(initial_states)
+        if stimulus is not None:
+            kind, args = stimulus
+            if kind not in ("triangle", "sine"):
+                raise ModelError(f"{self.name}: stimulus kind {kind!r}; expected 'triangle' "
+                                 "or 'sine'")
+            model.stimulus = (kind, tuple(float(a) for a in args))
+        bad = sorted(set(pulses or {}) - {"set_v", "reset_v", "width_s"})
+        if bad:
+            raise ModelError(f"{self.name}: pulses keys {bad}; expected set_v, reset_v, width_s")
+        model.pulses = {k: float(v) for k, v in (pulses or {}).items()}
         return model
 
 
@@ -264,6 +280,9 @@ class Model:
     read_voltage_v: float | None = None
     #: states whose value at the start of a measured record is fitted (ModelBuilder.build)
     initial_states: tuple = ()
+    #: characteristic stimulus (Waveform constructor, args) and pulse conditions
+    stimulus: tuple | None = None
+    pulses: dict = {}
 
     #: named sub-expressions, name -> expression (ModelBuilder.name), for the exporters
     names: dict = {}
@@ -321,6 +340,12 @@ class Model:
             self._reversed.names = {k: e.xreplace(flip) for k, e in self.names.items()}
             self._reversed.volatile = self.volatile
             self._reversed.initial_states = self.initial_states
+            if self.stimulus is not None:      # same sweep: a triangle's ends swap sides
+                kind, args = self.stimulus
+                self._reversed.stimulus = (kind, (-args[1], -args[0], *args[2:])
+                                           if kind == "triangle" else args)
+            self._reversed.pulses = {k: (-v if k.endswith("_v") else v)
+                                     for k, v in self.pulses.items()}
             if self.read_voltage_v is not None:
                 self._reversed.read_voltage_v = -self.read_voltage_v
         return self._reversed

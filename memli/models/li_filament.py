@@ -138,4 +138,8 @@ MODEL = b.build(
     # read on the plating side, 150 mV above the cycled SET threshold and far from the
     # stripping threshold (docs/li_filament.md, "Retention and read disturb")
     read_voltage_v=-0.05,
+    # both switchings of the bundled tip cards: SET near -0.12 V, RESET near +0.1 V
+    stimulus=("triangle", (-0.25, 0.25, 3, 1.0, 2e-3)),
+    # partial RESET steps (depression) and SET steps (potentiation) of the tip [lu_yang]
+    pulses={"set_v": -0.185, "reset_v": 0.2, "width_s": 1e-4},
 )

@@ -70,5 +70,6 @@ MODEL = b.build(
     set_polarity="positive_set",
     # the state the device was left in before a record starts is fitted (memli.fit)
     initial_states=("x",),
+    stimulus=("sine", (0.5, 10.0, 3)),
     switching="smooth",
 )

@@ -73,4 +73,5 @@ MODEL = b.build(
     set_polarity="negative_set",
     # the state the device was left in before a record starts is fitted (memli.fit)
     initial_states=("x",),
+    stimulus=("sine", (1.0, 10.0, 3)),
 )

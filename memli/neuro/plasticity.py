@@ -122,17 +122,29 @@ def pulse_train(card, v_pulse_v, width_s: float, n: int | None = None, x0=None,
 
 
 def potentiation_depression(card, n_dep: int = 20, n_pot: int = 20,
-                            v_reset_v: float = 0.2, v_set_v: float = -0.185,
-                            width_s: float = 1e-4, x0=None, read_v: float = 0.1,
+                            v_reset_v: float | None = None, v_set_v: float | None = None,
+                            width_s: float | None = None, x0=None, read_v: float = 0.1,
                             params=None, cycles: int = 3) -> PulseResult:
     """``n_dep`` identical depressing pulses, then ``n_pot`` potentiating ones.
 
     Starts from ``x0`` or from :func:`conditioned_state` (LRS after ``cycles``
     sweeps; more cycles = an older device).
-    Defaults are for li_filament cards (RESET +0.2 V, SET -0.185 V, 100 us): RESET
-    is gradual; SET is partial only within a few mV of the cycled threshold.
+    Pulse amplitudes and width default to the pulse conditions the card's model
+    declares (``pulses=`` in its file; li_filament: RESET +0.2 V, SET -0.185 V,
+    100 us: RESET is gradual, SET is partial only within a few mV of the cycled
+    threshold).
     """
     card = as_card(card)
+    declared = getattr(card.model, "pulses", {}) or {}
+    missing = [k for k, v in (("reset_v", v_reset_v), ("set_v", v_set_v),
+                              ("width_s", width_s)) if v is None and k not in declared]
+    if missing:
+        from ..errors import MemliError
+        raise MemliError(f"model {card.model.name} declares no pulse conditions "
+                         f"({', '.join(missing)}); give them explicitly")
+    v_reset_v = declared["reset_v"] if v_reset_v is None else v_reset_v
+    v_set_v = declared["set_v"] if v_set_v is None else v_set_v
+    width_s = declared["width_s"] if width_s is None else width_s
     if params:
         card = card.with_values(**params)
     if x0 is None:

@@ -48,33 +48,17 @@ MIN_ON_OFF = 10.0
 
 
 def default_waveform(model):
-    """The verification stimulus of a model (triangle sweeps through both switchings).
-
-    li_filament: -0.25 V .. +0.25 V, 3 cycles at 1 V/s, 2 mV points (SET near -0.12 V,
-    RESET near +0.1 V for the tip cards).  linear_drift: +-1 V sine at 1 Hz; mms: +-0.5 V
-    at 10 Hz; vteam: +-1 V at 10 Hz; yakopcic: +-1 V at 100 Hz (3 cycles, 400 points per
-    cycle; the stimuli the bundled cards describe).  Any other model (e.g. one defined in
-    a test file): a +-1 V sine at 1 Hz.
-    """
+    """The verification stimulus of a model: the one its file declares
+    (``stimulus=`` of :meth:`memli.models.base.ModelBuilder.build`, e.g. li_filament's
+    -0.25..+0.25 V triangle, 3 cycles at 1 V/s), else a +-1 V sine at 1 Hz, 3 cycles."""
+    from ..models.base import get_model
     from ..sim import Waveform
-    name = getattr(model, "name", model)
-    if name == "li_filament":
-        return Waveform.triangle(-0.25, 0.25, 3, rate_v_per_s=1.0, dv_v=2e-3)
-    spec = _WAVEFORMS.get(name)
+    m = get_model(model) if isinstance(model, str) else model
+    spec = getattr(m, "stimulus", None)
     if spec is not None:
         kind, args = spec
         return getattr(Waveform, kind)(*args)
     return Waveform.sine(1.0, 1.0, 3, points_per_cycle=400)
-
-
-#: model name -> (Waveform constructor, args): the stimuli the bundled cards are meant
-#: for (see their descriptions), 3 cycles each
-_WAVEFORMS: dict = {
-    "linear_drift": ("sine", (1.0, 1.0, 3)),
-    "mms": ("sine", (0.5, 10.0, 3)),
-    "vteam": ("sine", (1.0, 10.0, 3)),
-    "yakopcic": ("sine", (1.0, 100.0, 3)),
-}
 
 
 @dataclass
