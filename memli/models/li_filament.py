@@ -140,6 +140,7 @@ MODEL = b.build(
     read_voltage_v=-0.05,
     # both switchings of the bundled tip cards: SET near -0.12 V, RESET near +0.1 V
     stimulus=("triangle", (-0.25, 0.25, 3, 1.0, 2e-3)),
-    # partial RESET steps (depression) and SET steps (potentiation) of the tip [lu_yang]
+    # partial RESET steps (depression) and SET steps (potentiation) of the tip cards
+    # (chosen here: RESET is gradual, SET partial within a few mV of its threshold)
     pulses={"set_v": -0.185, "reset_v": 0.2, "width_s": 1e-4},
 )
