@@ -16,6 +16,18 @@ xbar_app = typer.Typer(no_args_is_help=True, help=(
     "--out I.npy --json"))
 
 
+# -- options shared by the commands below (declared once) ------------------------------
+CARD = typer.Argument(..., help="device card (bundled name or path)")
+R_WL = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm")
+R_BL = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm")
+R_SOURCE = typer.Option(0.0, "--r-source", help="word-line driver resistance, ohm")
+R_SENSE = typer.Option(0.0, "--r-sense", help="bit-line sense resistance, ohm")
+SEED = typer.Option(0, "--seed", help="seed of every random draw (devices, inputs, patterns)")
+OUT_DIR = typer.Option(..., "--out", help="output folder")
+FORCE = typer.Option(False, "--force", help="overwrite earlier outputs (never inputs)")
+JSON = typer.Option(False, "--json", help="print the summary as JSON")
+
+
 def _inputs(*refs):
     """Paths among the command's inputs (a card may be a bundled name, not a file)."""
     return [Path(r) for r in refs if r is not None and Path(str(r)).is_file()]
@@ -106,12 +118,12 @@ def dc_cmd(
     vin: Path = typer.Option(..., "--vin", help="V.npy: (n,) word-line input voltages, V"),
     r_wl: float = typer.Option(..., "--r-wl", help="word-line segment resistance, ohm"),
     r_bl: float = typer.Option(..., "--r-bl", help="bit-line segment resistance, ohm"),
-    r_source: float = typer.Option(0.0, "--r-source", help="word-line driver resistance, ohm"),
-    r_sense: float = typer.Option(0.0, "--r-sense", help="bit-line sense resistance, ohm"),
+    r_source: float = R_SOURCE,
+    r_sense: float = R_SENSE,
     rtol: float = typer.Option(1e-13, "--rtol", help="relative residual tolerance of the "
                                "solver"),
     out: Path = typer.Option(..., "--out", help="I.npy: (m,) bit-line currents, A"),
-    force: bool = typer.Option(False, "--force", help="overwrite --out"),
+    force: bool = FORCE,
     json_: bool = typer.Option(False, "--json", help="print {n, m, solve_s, i_out_a, ...}"),
 ):
     """Bit-line currents of a fixed-conductance crossbar with resistive lines.
@@ -158,13 +170,13 @@ def dc_cmd(
 
 @xbar_app.command("read")
 def read_cmd(
-    card: str = typer.Argument(..., help="device card (bundled name or path)"),
+    card: str = CARD,
     n: int = typer.Option(64, "--rows", help="word lines"),
     m: int = typer.Option(64, "--cols", help="bit lines"),
-    r_wl: float = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm"),
-    r_bl: float = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm"),
-    r_source: float = typer.Option(0.0, "--r-source", help="driver resistance, ohm"),
-    r_sense: float = typer.Option(0.0, "--r-sense", help="sense resistance, ohm"),
+    r_wl: float = R_WL,
+    r_bl: float = R_BL,
+    r_source: float = R_SOURCE,
+    r_sense: float = R_SENSE,
     vin_max: float = typer.Option(0.2, "--vin-max", help="inputs uniform in [0, VIN_MAX], V"),
     state: Optional[List[str]] = typer.Option(None, "--state", help="NAME=VALUE: set a "
                                               "state in every cell, e.g. x=1"),
@@ -172,10 +184,10 @@ def read_cmd(
                                   "bounds per cell (a random weight pattern)"),
     sizes: Optional[str] = typer.Option(None, "--sizes", help="comma list of n = m for an "
                                         "error-vs-size sweep, e.g. 8,16,32,64"),
-    seed: int = typer.Option(0, "--seed", help="seed for device sampling and inputs"),
-    out: Path = typer.Option(..., "--out", help="output folder"),
-    force: bool = typer.Option(False, "--force", help="overwrite outputs"),
-    json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    seed: int = SEED,
+    out: Path = OUT_DIR,
+    force: bool = FORCE,
+    json_: bool = JSON,
 ):
     """Vector-matrix multiply with IR drop: bit-line currents vs the ideal sum, error map.
 
@@ -235,7 +247,7 @@ def read_cmd(
 
 @xbar_app.command("write")
 def write_cmd(
-    card: str = typer.Argument(..., help="device card (bundled name or path)"),
+    card: str = CARD,
     n: int = typer.Option(16, "--rows", help="word lines"),
     m: int = typer.Option(16, "--cols", help="bit lines"),
     cell: Optional[List[str]] = typer.Option(None, "--cell", help="ROW,COL to write "
@@ -245,10 +257,10 @@ def write_cmd(
     scheme: str = typer.Option("v/2", "--scheme", help="v/2 | v/3 | floating | ground"),
     width: float = typer.Option(1e-3, "--width", help="pulse width, s"),
     count: int = typer.Option(1, "--count", help="pulses per cell"),
-    r_wl: float = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm"),
-    r_bl: float = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm"),
-    r_source: float = typer.Option(0.0, "--r-source", help="driver resistance, ohm"),
-    r_sense: float = typer.Option(0.0, "--r-sense", help="sense resistance, ohm"),
+    r_wl: float = R_WL,
+    r_bl: float = R_BL,
+    r_source: float = R_SOURCE,
+    r_sense: float = R_SENSE,
     state: Optional[List[str]] = typer.Option(None, "--state", help="NAME=VALUE initial "
                                               "state of every cell"),
     initial_pattern: Optional[str] = typer.Option(
@@ -259,10 +271,10 @@ def write_cmd(
         "(others at 0 V) and report the bit-line currents, V"),
     variability_scale: float = typer.Option(1.0, "--variability-scale", help="multiplier "
                                             "of the card's variability (0: identical cells)"),
-    seed: int = typer.Option(0, "--seed", help="seed for device sampling"),
-    out: Path = typer.Option(..., "--out", help="output folder"),
-    force: bool = typer.Option(False, "--force", help="overwrite outputs"),
-    json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    seed: int = SEED,
+    out: Path = OUT_DIR,
+    force: bool = FORCE,
+    json_: bool = JSON,
 ):
     """Write cells with a bias scheme and pulse train; report half-select disturb.
 
@@ -353,17 +365,17 @@ def write_cmd(
 
 @xbar_app.command("netlist")
 def netlist_cmd(
-    card: str = typer.Argument(..., help="device card (bundled name or path)"),
+    card: str = CARD,
     n: int = typer.Option(8, "--rows", help="word lines"),
     m: int = typer.Option(8, "--cols", help="bit lines"),
-    r_wl: float = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm"),
-    r_bl: float = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm"),
-    r_source: float = typer.Option(0.0, "--r-source", help="driver resistance, ohm"),
-    r_sense: float = typer.Option(0.0, "--r-sense", help="sense resistance, ohm"),
+    r_wl: float = R_WL,
+    r_bl: float = R_BL,
+    r_source: float = R_SOURCE,
+    r_sense: float = R_SENSE,
     vin: float = typer.Option(0.1, "--vin", help="input voltage on every word line, V"),
-    seed: int = typer.Option(0, "--seed", help="seed for device sampling"),
+    seed: int = SEED,
     out: Path = typer.Option(..., "--out", help="SPICE deck to write (.cir)"),
-    force: bool = typer.Option(False, "--force", help="overwrite --out"),
+    force: bool = FORCE,
 ):
     """The same crossbar as an ngspice deck (exported memli subcircuit per cell, .op).
 
@@ -395,10 +407,10 @@ def tipfilm_cmd(
     r_lead: float = typer.Option(10.0, "--r-lead", help="tip lead resistance, ohm"),
     r_common: float = typer.Option(1.0, "--r-common", help="common Li electrode resistance, "
                                    "ohm"),
-    seed: int = typer.Option(0, "--seed", help="seed of microstructure, placement, devices"),
-    out: Path = typer.Option(..., "--out", help="output folder"),
-    force: bool = typer.Option(False, "--force", help="overwrite outputs"),
-    json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    seed: int = SEED,
+    out: Path = OUT_DIR,
+    force: bool = FORCE,
+    json_: bool = JSON,
 ):
     """Tip-to-film array what-if: fraction of tips switching stably vs pitch and grain size.
 
@@ -455,7 +467,7 @@ def tipfilm_cmd(
 
 @xbar_app.command("transient")
 def transient_cmd(
-    card: str = typer.Argument(..., help="device card (bundled name or path)"),
+    card: str = CARD,
     n: int = typer.Option(16, "--rows", help="word lines"),
     m: int = typer.Option(16, "--cols", help="bit lines"),
     pattern: str = typer.Option("checkerboard", "--pattern", help="cells to write: "
@@ -465,14 +477,14 @@ def transient_cmd(
     scheme: str = typer.Option("v/3", "--scheme", help="v/2 | v/3 | floating | ground"),
     width: float = typer.Option(1e-3, "--width", help="pulse width, s"),
     count: int = typer.Option(1, "--count", help="pulses per written cell"),
-    r_wl: float = typer.Option(1.0, "--r-wl", help="word-line segment resistance, ohm"),
-    r_bl: float = typer.Option(1.0, "--r-bl", help="bit-line segment resistance, ohm"),
+    r_wl: float = R_WL,
+    r_bl: float = R_BL,
     threshold: float = typer.Option(0.5, "--threshold", help="first state above this = "
                                     "written"),
-    seed: int = typer.Option(0, "--seed", help="seed for device sampling and 'random'"),
-    out: Path = typer.Option(..., "--out", help="output folder"),
-    force: bool = typer.Option(False, "--force", help="overwrite outputs"),
-    json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    seed: int = SEED,
+    out: Path = OUT_DIR,
+    force: bool = FORCE,
+    json_: bool = JSON,
 ):
     """Program a pattern cell by cell and count missed and disturbed cells.
 
