@@ -1,5 +1,40 @@
-"""Loader options shared by ``memli extract`` and ``memli fit``."""
+"""Loader options shared by ``memli extract`` and ``memli fit``: their declarations
+(used as parameter defaults by both commands) and the checks and loading behind them."""
 from __future__ import annotations
+
+import typer as _typer
+
+# -- options of the data-reading commands (extract, fit), declared once --------------------
+
+READ_VOLTAGE = _typer.Option(0.1, "--read-voltage",
+                             help="read voltage magnitude for HRS/LRS, V")
+POLARITY = _typer.Option("auto", "--polarity", help="which polarity SETs: auto (from the "
+                         "data: the side where the current jumps up and stays up, "
+                         "compliance), negative_set or positive_set")
+OFFSET = _typer.Option("auto", "--offset", help="auto: subtract a current offset read at the "
+                       "0 V crossings (when they agree); none")
+AREA = _typer.Option(None, "--area", help="device (electrode) area, m^2 (repeat or "
+                     "comma-separate: one per file, or one for all)")
+SHEET = _typer.Option(None, "--sheet", help="workbook sheet to read: NAME, 0-based INDEX or "
+                      "GLOB (repeatable; default: all but calculation/settings sheets)")
+COLUMNS = _typer.Option(None, "--columns", help="columns by name or 0-based index, e.g. "
+                        "t=0,v=Bias,i=Imeas; wide layouts: v=0,i=13:121 (inclusive range, "
+                        "one cycle per current column) or i=I1,I2,I3")
+UNITS = _typer.Option(None, "--units", help="unit override, e.g. i=mA,v=mV,t=ms")
+SENSE_RESISTOR = _typer.Option(None, "--sense-resistor",
+                               help="oscilloscope sense resistor, ohm")
+CHANNELS = _typer.Option(None, "--channels", help="oscilloscope channels APPLIED,SENSE as "
+                         "the header names them (CH1,CH2 or 1,2; default: first two)")
+DROP_BAD_ROWS = _typer.Option(False, "--drop-bad-rows", help="skip rows whose selected "
+                              "cells (time, voltage, current) are not numbers")
+DECIMAL = _typer.Option(None, "--decimal", help="decimal separator of text files: . or ,")
+SWEEP_RATE = _typer.Option(1.0, "--sweep-rate", help="sweep rate used when the data have no "
+                           "time column, V/s")
+PAIR = _typer.Option(True, "--pair/--no-pair", help="pair SET-only and RESET-only sweeps "
+                     "(sheets or files) by the run number in their names")
+FORCE = _typer.Option(False, "--force", help="overwrite earlier outputs (never an input)")
+JSON = _typer.Option(False, "--json", help="print the summary as JSON")
+
 
 from typing import List, Optional
 

@@ -8,18 +8,16 @@ import typer
 
 
 def register(app: typer.Typer):
+    from . import _dataopts as O
+
     @app.command("extract")
     def extract_cmd(
         data: List[str] = typer.Argument(..., help="data files, folders or globs (CSV/TSV/"
                                          "text, .xlsx/.xls, oscilloscope captures)"),
         out: Path = typer.Option(..., "--out", help="output folder (must not be an input's "
                                  "folder)"),
-        read_voltage: float = typer.Option(0.1, "--read-voltage",
-                                           help="read voltage magnitude for HRS/LRS, V"),
-        polarity: str = typer.Option("auto", "--polarity", help="which polarity SETs: auto "
-                                     "(from the data: the side where the current jumps up "
-                                     "and stays up, compliance), negative_set or "
-                                     "positive_set"),
+        read_voltage: float = O.READ_VOLTAGE,
+        polarity: str = O.POLARITY,
         criterion: str = typer.Option("slope", "--criterion",
                                       help="V_set/V_reset criterion: slope (max dlog|I|/dV), "
                                       "jump (largest current ratio), threshold "
@@ -36,39 +34,20 @@ def register(app: typer.Typer):
         min_ratio: float = typer.Option(3.0, "--min-ratio",
                                         help="smallest on/off counted as switching; cycles "
                                         "below it get no V_set/V_reset"),
-        offset: str = typer.Option("auto", "--offset", help="auto: subtract a current "
-                                   "offset read at the 0 V crossings (when they agree); none"),
-        area: Optional[List[str]] = typer.Option(None, "--area", help="device area, m^2 "
-                                                 "(repeat or comma-separate: one per file); "
-                                                 "adds R x A and current density"),
-        sheet: Optional[List[str]] = typer.Option(None, "--sheet", help="workbook sheet to "
-                                                  "read: NAME, 0-based INDEX or GLOB "
-                                                  "(repeatable; default: all but calculation/"
-                                                  "settings sheets)"),
-        columns: Optional[str] = typer.Option(None, "--columns", help="columns by name or "
-                                              "0-based index, e.g. t=0,v=Bias,i=Imeas; wide "
-                                              "layouts: v=0,i=13:121 (inclusive range, one "
-                                              "cycle per current column) or i=I1,I2,I3"),
-        units: Optional[str] = typer.Option(None, "--units", help="unit override, e.g. i=mA,"
-                                            "v=mV,t=ms"),
-        sense_resistor: Optional[float] = typer.Option(
-            None, "--sense-resistor", help="oscilloscope sense resistor, ohm"),
-        channels: Optional[str] = typer.Option(None, "--channels", help="oscilloscope "
-                                               "channels APPLIED,SENSE as the header names "
-                                               "them (CH1,CH2 or 1,2; default: first two)"),
-        drop_bad_rows: bool = typer.Option(False, "--drop-bad-rows",
-                                           help="skip rows whose selected cells (time, "
-                                           "voltage, current) are not numbers"),
-        decimal: Optional[str] = typer.Option(None, "--decimal",
-                                              help="decimal separator of text files: . or ,"),
-        sweep_rate: float = typer.Option(1.0, "--sweep-rate", help="sweep rate used when the "
-                                         "data have no time column, V/s"),
-        pair: bool = typer.Option(True, "--pair/--no-pair", help="pair SET-only and RESET-"
-                                  "only sweeps (sheets or files) by the run number in their "
-                                  "names"),
+        offset: str = O.OFFSET,
+        area: Optional[List[str]] = O.AREA,
+        sheet: Optional[List[str]] = O.SHEET,
+        columns: Optional[str] = O.COLUMNS,
+        units: Optional[str] = O.UNITS,
+        sense_resistor: Optional[float] = O.SENSE_RESISTOR,
+        channels: Optional[str] = O.CHANNELS,
+        drop_bad_rows: bool = O.DROP_BAD_ROWS,
+        decimal: Optional[str] = O.DECIMAL,
+        sweep_rate: float = O.SWEEP_RATE,
+        pair: bool = O.PAIR,
         no_plots: bool = typer.Option(False, "--no-plots", help="skip the PNG figures"),
-        force: bool = typer.Option(False, "--force", help="overwrite existing outputs"),
-        json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+        force: bool = O.FORCE,
+        json_: bool = O.JSON,
     ):
         """Segment I-V data into cycles and write cycles.csv, summary.json and plots.
 

@@ -8,6 +8,8 @@ import typer
 
 
 def register(app: typer.Typer):
+    from . import _dataopts as O
+
     @app.command("fit")
     def fit_cmd(
         data: List[str] = typer.Argument(..., help="data files, folders or globs"),
@@ -38,46 +40,32 @@ def register(app: typer.Typer):
                                        "this many samples (turning points kept)"),
         bootstrap: int = typer.Option(0, "--bootstrap", help="N block-bootstrap refits "
                                       "(by cycle) for a second standard error"),
-        read_voltage: float = typer.Option(0.1, "--read-voltage", help="read voltage, V"),
-        polarity: str = typer.Option("auto", "--polarity",
-                                     help="which polarity SETs: auto (detected from the data), "
-                                     "negative_set or positive_set"),
+        read_voltage: float = O.READ_VOLTAGE,
+        polarity: str = O.POLARITY,
         start: str = typer.Option("data", "--start", help="start values: data (thresholds and "
                                   "resistances from the extracted V_set, V_reset, R_LRS, "
                                   "R_HRS, then a scan) or card (the card's values as they are)"),
         strict: bool = typer.Option(False, "--strict", help="exit 1 when the fit (with "
                                     "--model all: the best fit) is poor"),
-        area: Optional[List[str]] = typer.Option(None, "--area", help="electrode area, m^2 "
-                                                 "(one per file, or one for all); with "
-                                                 "several areas R_LRS vs area is evidence on "
-                                                 "the device type"),
-        sheet: Optional[List[str]] = typer.Option(None, "--sheet", help="workbook sheet to "
-                                                  "read (name, 0-based index or glob; "
-                                                  "repeatable)"),
-        offset: str = typer.Option("auto", "--offset", help="auto: subtract a current offset "
-                                   "read at the 0 V crossings; none"),
+        area: Optional[List[str]] = O.AREA,
+        sheet: Optional[List[str]] = O.SHEET,
+        offset: str = O.OFFSET,
         pulses: bool = typer.Option(False, "--pulses", help="DATA is a pulse-response table "
                                     "(pulse, amplitude, width, read conductance or current): "
                                     "fit by simulating the pulse protocol"),
         x0: Optional[str] = typer.Option(None, "--x0", help="initial states of the device, "
                                          "e.g. x=0.05 (default: the model's)"),
-        columns: Optional[str] = typer.Option(None, "--columns", help="column override, e.g. "
-                                              "t=0,v=Bias,i=Imeas"),
-        units: Optional[str] = typer.Option(None, "--units", help="unit override, e.g. i=mA"),
-        sense_resistor: Optional[float] = typer.Option(
-            None, "--sense-resistor", help="oscilloscope sense resistor, ohm"),
-        channels: Optional[str] = typer.Option(None, "--channels",
-                                               help="oscilloscope channels APPLIED,SENSE"),
-        drop_bad_rows: bool = typer.Option(False, "--drop-bad-rows",
-                                           help="skip non-numeric / empty rows"),
-        decimal: Optional[str] = typer.Option(None, "--decimal", help=". or ,"),
-        sweep_rate: float = typer.Option(1.0, "--sweep-rate", help="sweep rate when the data "
-                                         "have no time column, V/s"),
-        pair: bool = typer.Option(True, "--pair/--no-pair", help="pair SET-only and "
-                                  "RESET-only sweeps into cycles"),
+        columns: Optional[str] = O.COLUMNS,
+        units: Optional[str] = O.UNITS,
+        sense_resistor: Optional[float] = O.SENSE_RESISTOR,
+        channels: Optional[str] = O.CHANNELS,
+        drop_bad_rows: bool = O.DROP_BAD_ROWS,
+        decimal: Optional[str] = O.DECIMAL,
+        sweep_rate: float = O.SWEEP_RATE,
+        pair: bool = O.PAIR,
         quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
-        force: bool = typer.Option(False, "--force", help="overwrite earlier outputs (never an input)"),
-        json_: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+        force: bool = O.FORCE,
+        json_: bool = O.JSON,
     ):
         """Fit a model (or every model: --model all) to I-V data by simulating the measured
         voltage waveform.
