@@ -121,8 +121,10 @@ class ModelBuilder:
         if name in self._params or name in self._states or name in self._names:
             raise ModelError(f"{self.name}: name {name!r} declared twice")
 
-    def name(self, name: str, expr):
+    def named(self, name: str, expr):
         """Name a sub-expression (``g_ion``, ``v_th``, ``grow``...) and return it unchanged.
+
+        (``named``, not ``name``: ``ModelBuilder.name`` is the model's name.)
 
         The equations stay as written; the Verilog-A and SPICE exporters print named
         sub-expressions as variables (``.param``/``.func`` in SPICE) under that name.
@@ -284,7 +286,7 @@ class Model:
     stimulus: tuple | None = None
     pulses: dict = {}
 
-    #: named sub-expressions, name -> expression (ModelBuilder.name), for the exporters
+    #: named sub-expressions, name -> expression (ModelBuilder.named), for the exporters
     names: dict = {}
 
     def __init__(self, name, doc, citations, params, states, current, rates, passive,
