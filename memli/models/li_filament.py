@@ -103,24 +103,25 @@ def _open(z):
     return logistic(gap_decay * (z - x_bridge))
 
 
-s_bridged = _open(1)
-a_x, a_d = _open(x), _open(d)
-g_elec = (a_x + a_d - a_x * a_d) / (s_bridged * r_on_ohm)    # 1 - (1-a_x)(1-a_d)
-g_ion = sigma_ion_siemens_per_m * area_m2 / l_m
+s_bridged = b.named("s_bridged", _open(1))
+a_x, a_d = b.named("a_x", _open(x)), b.named("a_d", _open(d))
+g_elec = b.named("g_elec", (a_x + a_d - a_x * a_d) / (s_bridged * r_on_ohm))  # 1-(1-a_x)(1-a_d)
+g_ion = b.named("g_ion", sigma_ion_siemens_per_m * area_m2 / l_m)
 
 # fresh threshold: geometric interpolation between the GB and grain-interior values across
 # the GB zone, the compact form of memli.physics.trigger (flaw size log-interpolated, so
 # the Griffith threshold ~ c^-1/2 is geometric in the zone indicator)
-s_gb = logistic((gb_range_m - gb_distance_m) / gb_width_m)
-v_fresh = v_set_gi_v * limexp(s_gb * log(v_set_gb_v / v_set_gi_v))
-v_th = v_fresh + c * (v_set_cycled_v - v_fresh)
+s_gb = b.named("s_gb", logistic((gb_range_m - gb_distance_m) / gb_width_m))
+v_fresh = b.named("v_fresh", v_set_gi_v * limexp(s_gb * log(v_set_gb_v / v_set_gi_v)))
+v_th = b.named("v_th", v_fresh + c * (v_set_cycled_v - v_fresh))
 # Faradaic drives vanish at the Li/Li+ equilibrium (V = 0): ``block`` is 0 there (to
 # second order) and ~1 beyond a few v_eq; stripping also needs an anodic (V > 0) bias
-block = V ** 2 / (V ** 2 + v_eq_v ** 2)
-anodic = logistic(V / v_eq_v)
-grow = k_set_per_s * limexp((v_th - V) / v0_set_v) * block * (1 - x)
-strip = (k_reset_per_s * softplus((V - v_reset_v) / v0_reset_v) * block * anodic
-         * (_open(x) / s_bridged) * x)
+block = b.named("block", V ** 2 / (V ** 2 + v_eq_v ** 2))
+anodic = b.named("anodic", logistic(V / v_eq_v))
+plating = b.named("plating", limexp((v_th - V) / v0_set_v))
+drive = b.named("drive", softplus((V - v_reset_v) / v0_reset_v))
+grow = b.named("grow", k_set_per_s * plating * block * (1 - x))
+strip = b.named("strip", k_reset_per_s * drive * block * anodic * (a_x / s_bridged) * x)
 
 MODEL = b.build(
     current=(g_ion + g_elec) * V,
