@@ -1,12 +1,13 @@
 """Test-suite configuration.
 
-Under CI (``CI`` set) hypothesis runs derandomized, so a run is reproducible: the
-same examples every time; locally it explores new examples on every run.
+Hypothesis runs derandomized, so every run (CI or local, `make test` or pytest) checks
+the same examples and a failure reproduces.  To explore new examples, set
+``MEMLI_HYPOTHESIS_EXPLORE=1``.
 """
 import os
 
 from hypothesis import settings
 
-settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
+settings.register_profile("ci", derandomize=True, print_blob=True, database=None)
+if not os.environ.get("MEMLI_HYPOTHESIS_EXPLORE"):
     settings.load_profile("ci")
