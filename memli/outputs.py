@@ -31,7 +31,7 @@ from pathlib import Path
 from .errors import MemliError
 from .fsio import publish_mode, sha256_file
 
-__all__ = ["OutputError", "guard", "same_file", "OutputSet", "MANIFEST"]
+__all__ = ["OutputError", "guard", "same_file", "OutputSet", "MANIFEST", "publish_summary"]
 
 MANIFEST = "memli-outputs.json"
 _STAGE = ".memli-stage-"
@@ -212,6 +212,21 @@ class OutputSet:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage / rel, target)
         os.replace(stage / MANIFEST, m)
+
+
+def publish_summary(outs: "OutputSet", path, summary: dict, json_: bool = False) -> dict:
+    """Write ``summary`` (JSON-cleaned) to ``path`` inside a begun set, publish the set,
+    print the summary on stdout when ``json_``; returns the cleaned summary."""
+    import sys
+
+    from .fsio import json_clean, write_text_atomic
+    clean = json_clean(summary)
+    write_text_atomic(path, json.dumps(clean, indent=2) + "\n")
+    outs.commit()
+    if json_:
+        sys.stdout.write(json.dumps(clean, indent=2) + "\n")
+        sys.stdout.flush()
+    return clean
 
 
 _PENDING: set = set()

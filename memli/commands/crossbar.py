@@ -1,7 +1,6 @@
 """`memli crossbar`: DC solves, reads with IR drop, writes and disturb of crossbar arrays."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import List, Optional
@@ -37,6 +36,9 @@ def _check_out(paths, force, inputs=()):
     """Single-file outputs: never an input, existing ones only with --force."""
     from ..outputs import guard
     guard(paths, inputs, force)
+
+
+from ..outputs import publish_summary  # noqa: E402  (light: no numpy, no sympy)
 
 
 def _output_set(out, files, force, inputs=()):
@@ -198,11 +200,9 @@ def read_cmd(
     """
     import numpy as np
 
-    from ..cards import write_text_atomic
     from ..circuits.crossbar import Crossbar
     from ..circuits.network import Wires
     from ..circuits.plots import error_vs_size, heatmap
-    from ..cli import emit_json
     files = [out / "i_out.npy", out / "summary.json", out / "ir_drop.png"]
     size_list = _parse_sizes(sizes)
     if size_list:
@@ -233,13 +233,9 @@ def read_cmd(
                "newton_iterations": rr.dc.newton_iterations,
                "residual": rr.dc.info.residual, "kcl_residual_a": rr.dc.kcl_residual_a,
                "sizes": size_list, "max_rel_error_vs_size": errs, "generated": True}
-    from ..fsio import json_clean
-    clean = json_clean(summary)
-    write_text_atomic(files[1], json.dumps(clean, indent=2) + "\n")
-    outs.commit()
-    if json_:
-        emit_json(clean)
-    else:
+    from ..outputs import publish_summary
+    publish_summary(outs, files[1], summary, json_)
+    if not json_:
         typer.echo(f"{card} {n} x {m}: max relative output error "
                    f"{summary['max_rel_error']:.3g}, max IR drop "
                    f"{summary['max_ir_drop_v'] * 1e3:.3g} mV -> {out}")
@@ -292,13 +288,11 @@ def write_cmd(
     """
     import numpy as np
 
-    from ..cards import write_text_atomic
     from ..circuits.crossbar import Crossbar
     from ..circuits.network import Wires
     from ..circuits.plots import heatmap, write_traces
     from ..circuits.writes import (PATTERNS, pattern_states, program, pulse_train, read_rows,
                                    write_bias)
-    from ..cli import emit_json
     from ..errors import DataError
     if initial_pattern is not None and initial_pattern not in PATTERNS:
         raise DataError(f"--initial-pattern {initial_pattern!r}; expected one of "
@@ -353,11 +347,8 @@ def write_cmd(
         summary["read_currents_a"] = reads.tolist()
     if variability_scale != 1.0:
         summary["variability_scale"] = variability_scale
-    write_text_atomic(files[0], json.dumps(summary, indent=2) + "\n")
-    outs.commit()
-    if json_:
-        emit_json(summary)
-    else:
+    publish_summary(outs, files[0], summary, json_)
+    if not json_:
         typer.echo(f"{scheme}: selected dx {summary['dx_selected']}, largest disturb "
                    f"{summary['dx_disturb_max']:.3g} ({summary['cells_disturbed_gt_0p1']} "
                    f"cells > 0.1) in {dt:.2f} s -> {out}")
@@ -424,7 +415,6 @@ def tipfilm_cmd(
     from ..cards import write_text_atomic
     from ..circuits import tipfilm as tf
     from ..circuits.plots import stable_fraction
-    from ..cli import emit_json
     from ..errors import DataError
 
     from ._parse import parse_list
@@ -454,11 +444,8 @@ def tipfilm_cmd(
                "v_set_v": v_set, "v_reset_v": v_reset, "width_s": width,
                "min_on_off": min_on_off, "r_lead_ohm": r_lead, "r_common_ohm": r_common,
                "seed": seed, "run_s": dt, "generated": True}
-    write_text_atomic(files[0], json.dumps(summary, indent=2) + "\n")
-    outs.commit()
-    if json_:
-        emit_json(summary)
-    else:
+    publish_summary(outs, files[0], summary, json_)
+    if not json_:
         for k, g in enumerate(grains):
             typer.echo(f"grain {g * 1e6:g} um: stable fraction " + ", ".join(
                 f"{p * 1e6:g} um -> {f:.2f}" for p, f in zip(pitches, res["fraction"][k])))
@@ -496,13 +483,11 @@ def transient_cmd(
     """
     import numpy as np
 
-    from ..cards import write_text_atomic
     from ..circuits.crossbar import Crossbar
     from ..circuits.network import Wires
     from ..circuits.plots import heatmap
     from ..circuits.writes import program, pulse_train
     from ..errors import DataError
-    from ..cli import emit_json
     files = [out / "summary.json", out / "states.png", out / "errors.png", out / "states.npy"]
     outs = _output_set(out, files, force, _inputs(card, pattern))
     if pattern == "checkerboard":
@@ -541,10 +526,7 @@ def transient_cmd(
                "cells_wrong": int(wrong.sum()), "missed": int((mask & ~written).sum()),
                "disturbed": int((~mask & written).sum()), "pulses": len(pulses),
                "steps": res.steps, "program_s": dt, "generated": True}
-    write_text_atomic(files[0], json.dumps(summary, indent=2) + "\n")
-    outs.commit()
-    if json_:
-        emit_json(summary)
-    else:
+    publish_summary(outs, files[0], summary, json_)
+    if not json_:
         typer.echo(f"{pattern} ({len(cells)} cells, {scheme}): {summary['missed']} missed, "
                    f"{summary['disturbed']} disturbed, {dt:.2f} s -> {out}")

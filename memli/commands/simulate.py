@@ -1,7 +1,6 @@
 """`memli simulate`: drive a card with sweeps or a PWL file; trace, summary and plot."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -70,8 +69,7 @@ def register(app: typer.Typer):
 
           memli simulate llzo_tip --retention --hold 1e4 --read-pulses 1000000 --out out/ret
         """
-        from ..cards import load_card, write_text_atomic
-        from ..cli import emit_json
+        from ..cards import load_card
         from ..plotting import plot_iv_cycles
         from ..sim import Waveform, simulate
 
@@ -114,13 +112,9 @@ def register(app: typer.Typer):
         res.to_csv(files[0])
         plot_iv_cycles(res.v_source, res.i, res.cycle, files[2],
                        title=f"memli simulate {c.name} ({c.model.name})")
-        from ..fsio import json_clean
-        clean = json_clean(summary)
-        write_text_atomic(files[1], json.dumps(clean, indent=2) + "\n")
-        outs.commit()
-        if json_:
-            emit_json(clean)
-        else:
+        from ..outputs import publish_summary
+        publish_summary(outs, files[1], summary, json_)
+        if not json_:
             ok = [m for m in metrics if m["on_off"]]
             typer.echo(f"{c.name}: {len(metrics)} cycles in {elapsed:.3f} s -> {out}")
             if ok:
@@ -135,8 +129,6 @@ def _retention(c, overrides, read_voltage, hold_s, read_pulses, pulse_width_s, o
     """`memli simulate --retention`: memli.sim.retention, summary.json in --out."""
     import math
 
-    from ..cards import write_text_atomic
-    from ..cli import emit_json
     from ..outputs import OutputSet
     from ..sim.retention import retention
 
@@ -159,13 +151,9 @@ def _retention(c, overrides, read_voltage, hold_s, read_pulses, pulse_width_s, o
                "max_rel_change": res.worst_change(),
                "simulate_s": time.perf_counter() - t0}
     files = outs.begin([out / "summary.json"])
-    from ..fsio import json_clean
-    clean = json_clean(summary)
-    write_text_atomic(files[0], json.dumps(clean, indent=2) + "\n")
-    outs.commit()
-    if json_:
-        emit_json(clean)
-    else:
+    from ..outputs import publish_summary
+    publish_summary(outs, files[0], summary, json_)
+    if not json_:
         typer.echo(f"{c.name}: read at {res.read_voltage_v:g} V -> {out}")
         for name, row in res.rows.items():
             typer.echo(f"  {name.upper()} {row['r_ohm']:.4g} ohm: {hold_s:g} s at 0 V changes "

@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from ..fsio import json_clean
+
 CARDS = ["llzo_tip", "llzo_w_probe", "llzo_pad_200um", "llzo_pad_500um"]
 
 
@@ -59,11 +61,11 @@ def make_figures(outdir) -> dict:
                                                      "first_epoch_100", "weight_updates",
                                                      "mean_d")} for s in tr}
     write_text_atomic(out / "figures.json",
-                      json.dumps(info, indent=2, sort_keys=True, default=float) + "\n")
+                      json.dumps(json_clean(info), indent=2, sort_keys=True) + "\n")
     return info
 
 
 if __name__ == "__main__":  # pragma: no cover
     res = make_figures(sys.argv[1] if len(sys.argv) > 1 else "docs/figures/neuro")
-    print(json.dumps({k: res[k] for k in ("lif_potentiating", "letters")}, indent=1,
-                     default=float))
+    print(json.dumps(json_clean({k: res[k] for k in ("lif_potentiating", "letters")}),
+                     indent=1))
