@@ -13,6 +13,17 @@ import sympy as sp
 from ..models import smooth
 
 
+
+def _full(o, shape) -> np.ndarray:
+    """A fresh float array of ``shape`` holding ``o`` (an output of a generated
+    function: an array of that shape, a scalar, or an array that broadcasts)."""
+    a = np.asarray(o, dtype=float)
+    if a.shape == shape:
+        return a.copy()
+    if a.ndim == 0:
+        return np.full(shape, float(a))
+    return np.broadcast_to(a, shape).astype(float)
+
 class Evaluation(NamedTuple):
     """Model outputs at (v, x, p).  Shapes: ``b`` is the broadcast shape of the inputs.
 
@@ -77,7 +88,11 @@ class NumericModel:
 
     @staticmethod
     def _bshape(args):
-        return np.broadcast_shapes(*[np.shape(a) for a in args])
+        shapes = {np.shape(a) for a in args}
+        shapes.discard(())
+        if len(shapes) <= 1:                  # the common case: scalars and one shape
+            return shapes.pop() if shapes else ()
+        return np.broadcast_shapes(*shapes)
 
     # -- evaluation --------------------------------------------------------------
     def current(self, v, x, p) -> np.ndarray:
@@ -105,7 +120,7 @@ class NumericModel:
         """Current, rates and all Jacobians in one pass (shared subexpressions)."""
         args = self._args(v, x, p)
         shape = self._bshape(args)
-        out = [np.broadcast_to(o, shape).astype(float) for o in self._f_all(*args)]
+        out = [_full(o, shape) for o in self._f_all(*args)]
         n = self._n
         i, rest = out[0], out[1:]
         f, rest = rest[:n], rest[n:]

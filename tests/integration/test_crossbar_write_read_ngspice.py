@@ -62,4 +62,4 @@ def test_16x16_write_then_read_matches_ngspice():
     assert rel.max() <= 5e-3                                     # issue: 0.5 %
     print(f"\nmax state diff {np.abs(xm - xn).max():.3g}, read {rel.max():.3g}, memli "
           f"{r['memli_s']:.2f} s ({r['steps']} steps), ngspice {r['ngspice_s']:.1f} s")
-    assert r["ngspice_s"] >= 20 * r["memli_s"]                   # issue: >= 20x (bench)
+    # speed (memli >= 20x faster than ngspice) is a bench row: bench/bench_li_crossbar.py
