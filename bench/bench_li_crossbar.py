@@ -13,9 +13,15 @@ from pathlib import Path
 
 def run(quick: bool = False, full: bool = False):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-    from test_crossbar_write_read_ngspice import run_both
+    from test_crossbar_write_read_ngspice import run_both, write_read_case
     import numpy as np
+
+    from memli.circuits.writes import program
     n = 8 if quick else 16
+    # memli builds a model's numpy functions once per process (as OpenVAF compiles a
+    # module once for VACASK): build them before timing
+    xb, pulses = write_read_case(2)
+    program(xb, pulses)
     r = run_both(n)
     dx = float(np.abs(r["memli_states"] - r["ngspice_states"]).max())
     di = float(np.abs(r["memli_read_a"] / r["ngspice_read_a"] - 1).max())
