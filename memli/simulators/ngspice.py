@@ -52,6 +52,25 @@ def _fail(cls, what: str, deck: str, out: str):
                f"{path}; output tail:\n{tail}")
 
 
+def _load(deck_text: str):
+    """The shared ngspice with ``deck_text`` loaded in place of the previous circuit
+    (call under ``_LOCK``); SimulatorError with ngspice's messages if it is rejected."""
+    from PySpice.Spice.NgSpice.Shared import NgSpiceCircuitError
+    ng = _shared()
+    try:
+        ng.destroy()
+        ng.remove_circuit()
+    except Exception:  # nothing loaded yet
+        pass
+    ng.clear_output()
+    try:
+        ng.load_circuit(deck_text)
+    except (NgSpiceCircuitError, NameError) as e:
+        raise _fail(SimulatorError, f"deck rejected ({e})", deck_text,
+                    ng.stdout + "\n" + ng.stderr) from None
+    return ng
+
+
 def run_transient(deck_text: str, vectors=None, tstop_s: float | None = None) -> dict:
     """Run a deck holding a ``.tran`` analysis; return its vectors.
 
@@ -78,7 +97,7 @@ def run_transient(deck_text: str, vectors=None, tstop_s: float | None = None) ->
     ConvergenceError
         The transient analysis stopped early (timestep too small, Newton failure).
     """
-    from PySpice.Spice.NgSpice.Shared import NgSpiceCircuitError, NgSpiceCommandError
+    from PySpice.Spice.NgSpice.Shared import NgSpiceCommandError
 
     if tstop_s is None:
         m = re.search(r"^\s*\.tran\s+(\S+)\s+(\S+)", deck_text, re.I | re.M)
@@ -86,18 +105,7 @@ def run_transient(deck_text: str, vectors=None, tstop_s: float | None = None) ->
             raise SimulatorError("ngspice deck has no .tran line")
         tstop_s = _spice_number(m.group(2))
     with _LOCK:
-        ng = _shared()
-        try:
-            ng.destroy()
-            ng.remove_circuit()
-        except Exception:  # nothing loaded yet
-            pass
-        ng.clear_output()
-        try:
-            ng.load_circuit(deck_text)
-        except (NgSpiceCircuitError, NameError) as e:
-            raise _fail(SimulatorError, f"deck rejected ({e})", deck_text,
-                        ng.stdout + "\n" + ng.stderr) from None
+        ng = _load(deck_text)
         try:
             ng.run()
         except NgSpiceCommandError:
@@ -189,21 +197,10 @@ def run_commands(deck_text: str, commands) -> list[dict]:
     SimulatorError
         The deck does not parse, or a command made no plot.
     """
-    from PySpice.Spice.NgSpice.Shared import NgSpiceCircuitError, NgSpiceCommandError
+    from PySpice.Spice.NgSpice.Shared import NgSpiceCommandError
     out = []
     with _LOCK:
-        ng = _shared()
-        try:
-            ng.destroy()
-            ng.remove_circuit()
-        except Exception:  # nothing loaded yet
-            pass
-        ng.clear_output()
-        try:
-            ng.load_circuit(deck_text)
-        except (NgSpiceCircuitError, NameError) as e:
-            raise _fail(SimulatorError, f"deck rejected ({e})", deck_text,
-                        ng.stdout + "\n" + ng.stderr) from None
+        ng = _load(deck_text)
         for cmd in commands:
             before = set(ng.plot_names)
             try:
