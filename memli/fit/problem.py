@@ -332,6 +332,16 @@ def param_bounds(card: Card, name: str) -> tuple:
     return lo, hi
 
 
+def param_scaling(card: Card, name: str) -> tuple:
+    """(lo, hi, scale, islog) of a fitted parameter: bounds (:func:`param_bounds`),
+    log-scaled when the model says so and the range is positive, else scaled by its
+    start value (or its range when that is 0)."""
+    lo, hi = param_bounds(card, name)
+    v0 = card.values[name]
+    islog = bool(card.model.params[name].log) and lo > 0
+    return lo, hi, (1.0 if islog else (abs(v0) if v0 != 0 else (hi - lo))), islog
+
+
 #: prefix of a fitted initial state among the fitted names (``init:x``: the value of
 #: state ``x`` when the record starts)
 INIT = "init:"
@@ -387,12 +397,9 @@ class Problem:
                 self.lo.append(lo)
                 self.hi.append(hi)
                 continue
-            p = self.model.params[k]
-            lo, hi = param_bounds(card, k)
-            v0 = card.values[k]
-            islog = bool(p.log) and lo > 0
+            lo, hi, scale, islog = param_scaling(card, k)
             self.islog.append(islog)
-            self.scale.append(1.0 if islog else (abs(v0) if v0 != 0 else (hi - lo)))
+            self.scale.append(scale)
             self.lo.append(lo)
             self.hi.append(hi)
         self.nfev = 0

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..cards import Card
 from ..errors import ConvergenceError, MemliError
-from .problem import Problem, fit_parameters, one_blas_thread, param_bounds
+from .problem import Problem, fit_parameters, one_blas_thread, param_scaling
 from .uncertainty import covariance
 
 
@@ -53,12 +53,9 @@ class PulseProblem(Problem):
         self.y = np.log10(np.maximum(table.g_siemens, 1e-300))
         self.lo, self.hi, self.scale, self.islog = [], [], [], []
         for k in self.names:
-            p = self.model.params[k]
-            lo, hi = param_bounds(card, k)
-            v0 = card.values[k]
-            islog = bool(p.log) and lo > 0
+            lo, hi, scale, islog = param_scaling(card, k)
             self.islog.append(islog)
-            self.scale.append(1.0 if islog else (abs(v0) if v0 != 0 else (hi - lo)))
+            self.scale.append(scale)
             self.lo.append(lo)
             self.hi.append(hi)
         self.nfev = 0
