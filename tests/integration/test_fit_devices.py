@@ -11,24 +11,12 @@ measured data.  The report names the model used.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 
 from memli.cards import load_card
 from memli.data import synth
+from _cli import run_cli
 
-
-def run_cli(*argv):
-    from memli.cli import main
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(map(str, argv)))
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
 
 OXIDE = dict(a1_a=2e-4, a2_a=2e-4, b_per_v=2.0, vp_v=0.5, vn_v=0.6, ap_per_s=5.0,
              an_per_s=5.0, xp=0.3, xn=0.5, alphap=1.0, alphan=5.0)

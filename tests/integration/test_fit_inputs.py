@@ -3,25 +3,12 @@ errors naming the file (exit 2), a quick stop when nothing changes the current, 
 --force never replacing an input.  Data here are GENERATED or hand-written records."""
 from __future__ import annotations
 
-import contextlib
-import io
 import time
 
 import numpy as np
 
 from memli.fit import synthetic as S
-
-
-def run_cli(*argv):
-    from memli.cli import main
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(map(str, argv)))
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
+from _cli import run_cli
 
 
 def test_a_few_rows_give_one_line_naming_the_file(tmp_path):

@@ -4,8 +4,6 @@ verdict on every fit; pulse-response fits.  All data here are GENERATED
 noise floor and compliance on the SET side only."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 
 import numpy as np
@@ -14,18 +12,7 @@ import pytest
 from memli.cards import card_from_dict, load_card
 from memli.fit import synthetic as S
 from memli.fit.problem import simulate_record
-
-
-def run_cli(*argv):
-    from memli.cli import main
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(map(str, argv)))
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
+from _cli import run_cli
 
 
 def test_reversed_model_is_one_model_in_simulation_card_and_export():
