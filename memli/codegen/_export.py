@@ -355,31 +355,6 @@ class ExprPrinter(C99CodePrinter):
         raise ExportError("limexp_slope cannot be printed")
 
 
-#: how each memli model relates to the published model it is named after (printed in
-#: the export header and listed in README.md)
-VARIANTS = {
-    "li_filament": "memli's own compact model of the Li | LLZO | tip filament device of "
-                   "[lu_yang] (that paper publishes no compact model): ionic column in "
-                   "parallel with a filament whose conductance is a logistic of its extent; "
-                   "plating (SET) and stripping (RESET) rates with limited exponentials and "
-                   "softplus drives; conditioning and degradation states.",
-    "linear_drift": "Strukov et al. 2008 linear ion drift; the Joglekar, Biolek and "
-                    "Prodromakis windows mixed by card weights; Biolek's current-direction "
-                    "step written as a softplus split of the current (smooth over i_eps_a) "
-                    "and powers as (z^2 + 1e-300)^p.",
-    "vteam": "Kvatinsky et al. 2015 VTEAM with the state normalised to [0, 1]; thresholds "
-             "smoothed by softplus over v_smooth_v; Biolek-type windows 1 - x^(2p) and "
-             "1 - (1-x)^(2p) (closing exactly at the bounds) instead of the paper's; a "
-             "V^2/(V^2 + v_smooth^2) factor stops the sub-threshold tail at 0 V.",
-    "yakopcic": "Yakopcic et al. 2011/2013 with thresholds, the a1/a2 blend and the window "
-                "corners smoothed (softplus/logistic over v_eps_v = 2 mV and x_eps); near "
-                "the thresholds currents move by 0.6-1 % against the published piecewise "
-                "equations; sinh written with limited exponentials.",
-    "mms": "Molter & Nugent 2016 generalized metastable switch: mean-field state, logistic "
-           "switching probabilities, optional Schottky diode written with the -1 terms "
-           "(zero current at 0 V); volatile by design (the state relaxes at 0 V).",
-}
-
 #: DC semantics stated in every header and in docs/export.md
 DC_SEMANTICS = (
     "DC semantics: in .op, .dc and the initial point of .tran every state is held at its "
@@ -390,9 +365,8 @@ DC_SEMANTICS = (
 
 
 def variant_text(model) -> str:
-    base = getattr(model, "base_name", model.name)
-    v = VARIANTS.get(base, "a model defined outside memli's bundled set: see its model "
-                           "file for how it relates to any published model.")
+    v = getattr(model, "variant", None) or ("a model that states no variant: see its model "
+                                            "file for how it relates to any published model.")
     if getattr(model, "is_reversed", False):
         v += " Terminals swapped (I'(V) = -I(-V))."
     return v

@@ -174,7 +174,8 @@ class ModelBuilder:
               set_polarity: str | None = None, switching: str = "threshold",
               volatile: bool = False, read_voltage_v: float | None = None,
               initial_states: tuple = (), stimulus: tuple | None = None,
-              pulses: Mapping[str, float] | None = None) -> "Model":
+              pulses: Mapping[str, float] | None = None,
+              variant: str | None = None) -> "Model":
         """Check the equations and return the :class:`Model`.
 
         ``roles`` tells the fitter which parameters play the measured switching
@@ -196,6 +197,8 @@ class ModelBuilder:
         the sweep that shows both switchings of its bundled cards (memli verify uses it).
         ``pulses`` are its pulse conditions for plasticity protocols (memli.neuro):
         ``{"set_v": ..., "reset_v": ..., "width_s": ...}``, in the model's own polarity.
+        ``variant`` says how the model relates to the published model it is named after
+        (printed in exported headers).
         """
         states = list(self._states.values())
         missing = [s.name for s in states if s.symbol not in rates]
@@ -245,6 +248,7 @@ class ModelBuilder:
         if bad:
             raise ModelError(f"{self.name}: pulses keys {bad}; expected set_v, reset_v, width_s")
         model.pulses = {k: float(v) for k, v in (pulses or {}).items()}
+        model.variant = variant
         return model
 
 
@@ -285,6 +289,8 @@ class Model:
     #: characteristic stimulus (Waveform constructor, args) and pulse conditions
     stimulus: tuple | None = None
     pulses: dict = {}
+    #: how the model relates to the published model it is named after (exports)
+    variant: str | None = None
 
     #: named sub-expressions, name -> expression (ModelBuilder.named), for the exporters
     names: dict = {}
@@ -348,6 +354,7 @@ class Model:
                                            if kind == "triangle" else args)
             self._reversed.pulses = {k: (-v if k.endswith("_v") else v)
                                      for k, v in self.pulses.items()}
+            self._reversed.variant = self.variant
             if self.read_voltage_v is not None:
                 self._reversed.read_voltage_v = -self.read_voltage_v
         return self._reversed

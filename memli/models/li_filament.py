@@ -140,6 +140,11 @@ MODEL = b.build(
     # stripping threshold (docs/li_filament.md, "Retention and read disturb")
     read_voltage_v=-0.05,
     # both switchings of the bundled tip cards: SET near -0.12 V, RESET near +0.1 V
+    variant=("memli's own compact model of the Li | LLZO | tip filament device of [lu_yang] "
+             '(that paper publishes no compact model): ionic column in parallel with a '
+             'filament whose conductance is a logistic of its extent; plating (SET) and '
+             'stripping (RESET) rates with limited exponentials and softplus drives; '
+             'conditioning and degradation states.'),
     stimulus=("triangle", (-0.25, 0.25, 3, 1.0, 2e-3)),
     # partial RESET steps (depression) and SET steps (potentiation) of the tip cards
     # (chosen here: RESET is gradual, SET partial within a few mV of its threshold)

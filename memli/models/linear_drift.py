@@ -91,6 +91,10 @@ MODEL = b.build(
     set_polarity="positive_set",
     # the state the device was left in before a record starts is fitted (memli.fit)
     initial_states=("x",),
+    variant=('Strukov et al. 2008 linear ion drift; the Joglekar, Biolek and Prodromakis '
+             "windows mixed by card weights; Biolek's current-direction step written as a "
+             'softplus split of the current (smooth over i_eps_a) and powers as (z^2 + '
+             '1e-300)^p.'),
     stimulus=("sine", (1.0, 1.0, 3)),
     switching="smooth",
 )

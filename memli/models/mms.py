@@ -70,6 +70,9 @@ MODEL = b.build(
     set_polarity="positive_set",
     # the state the device was left in before a record starts is fitted (memli.fit)
     initial_states=("x",),
+    variant=('Molter & Nugent 2016 generalized metastable switch: mean-field state, logistic '
+             'switching probabilities, optional Schottky diode written with the -1 terms (zero '
+             'current at 0 V); volatile by design (the state relaxes at 0 V).'),
     stimulus=("sine", (0.5, 10.0, 3)),
     switching="smooth",
 )

@@ -73,5 +73,9 @@ MODEL = b.build(
     set_polarity="negative_set",
     # the state the device was left in before a record starts is fitted (memli.fit)
     initial_states=("x",),
+    variant=('Kvatinsky et al. 2015 VTEAM with the state normalised to [0, 1]; thresholds '
+             'smoothed by softplus over v_smooth_v; Biolek-type windows 1 - x^(2p) and 1 - '
+             "(1-x)^(2p) (closing exactly at the bounds) instead of the paper's; a V^2/(V^2 + "
+             'v_smooth^2) factor stops the sub-threshold tail at 0 V.'),
     stimulus=("sine", (1.0, 10.0, 3)),
 )

@@ -99,5 +99,9 @@ MODEL = b.build(
     set_polarity="positive_set",
     # the state the device was left in before a record starts is fitted (memli.fit)
     initial_states=("x",),
+    variant=('Yakopcic et al. 2011/2013 with thresholds, the a1/a2 blend and the window '
+             'corners smoothed (softplus/logistic over v_eps_v = 2 mV and x_eps); near the '
+             'thresholds currents move by 0.6-1 % against the published piecewise equations; '
+             'sinh written with limited exponentials.'),
     stimulus=("sine", (1.0, 100.0, 3)),
 )
