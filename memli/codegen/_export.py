@@ -19,7 +19,7 @@ import sympy as sp
 from sympy.printing.c import C99CodePrinter
 
 from .. import __version__
-from .. import safetext
+from .. import capacitance, safetext
 from ..errors import ExportError
 from ..models import smooth
 
@@ -112,25 +112,14 @@ def export_info(model_or_card, card=None) -> ExportInfo:
         where = card.path.name if getattr(card, "path", None) else card.name
         raise ExportError(f"card {where}: value(s) outside the model's bounds, refusing to "
                           f"export: {'; '.join(bad)}")
-    cap_extra = {}
-    if _param_like(model, "area") is None:
-        cap_extra["cap_area_m2"] = 1e-12
-    if _param_like(model, "thickness") is None:
-        cap_extra["cap_thickness_m"] = 1e-8
-    return ExportInfo(model, card, values, bounds, scales, init_names, cap_extra)
-
-
-def _param_like(model, what):
-    """The model parameter giving the cell area (``area_m2``) or thickness (``l_m``,
-    ``d_m``, ``thickness_m``), if any."""
-    cands = ("area_m2",) if what == "area" else ("l_m", "d_m", "thickness_m")
-    return next((k for k in cands if k in model.params), None)
+    return ExportInfo(model, card, values, bounds, scales, init_names,
+                      capacitance.extra_params(model))
 
 
 def cap_geometry(info) -> tuple:
-    """Names of the area and thickness used by the optional cell capacitance."""
-    return (_param_like(info.model, "area") or "cap_area_m2",
-            _param_like(info.model, "thickness") or "cap_thickness_m")
+    """Names of the area and thickness used by the optional cell capacitance
+    (:mod:`memli.capacitance`)."""
+    return capacitance.geometry_names(info.model)
 
 
 #: Verilog-A keywords and functions a model's named sub-expression must not shadow
