@@ -11,6 +11,13 @@
  *                     i_src(u) = ic * tanh(u / (ic * rs))           (compliance ic)
  * with u = vs - vd; the compliance is a smooth limiter that behaves as rs at small
  * currents and saturates at +-ic.
+ *
+ * Optional cell capacitance c (F) across the device: the terminal current is
+ * I(vd, x) + c dvd/dt.  Without a series network vd is the source voltage and dvd/dt
+ * the slope of the current PWL segment.  With one, vd becomes a dynamic unknown,
+ * c dvd/dt = i_src(vs - vd) - I(vd, x), integrated by the same BDF2 as the states and
+ * under the same error control (tolerance rtol * the source's voltage span).  c = 0
+ * keeps vd algebraic (KCL solved at every step), exactly as without capacitance.
  */
 #include <math.h>
 #include <string.h>
@@ -18,7 +25,7 @@
 #define NO (2 + 3 * NS + NS * NS)
 #define NU (NS + 1)
 
-typedef struct { double rs, ic; int series; } Net;
+typedef struct { double rs, ic, c; int series, dyn; } Net;
 
 static double src_i(const Net *n, double u, double *g) {
     if (n->ic > 0) {
@@ -79,9 +86,10 @@ static int solve_vd(const double *x, double vs, const double *p, const Net *net,
     return -1;
 }
 
-/* one backward-Euler step of size h from state x; xn, vd hold the initial guess */
-static int be_step(const double *x, double vs, double h, const double *p, const Net *net,
-                   const double *tolk, double *xn, double *vd, double *out) {
+/* one backward-Euler step of size h from state x; xn, vd hold the initial guess.
+ * With a dynamic device voltage (net->dyn) vd obeys c (vd - vd0) = h (i_src - I). */
+static int be_step(const double *x, double vd0, double vs, double h, const double *p,
+                   const Net *net, const double *tolk, double *xn, double *vd, double *out) {
     const int n = NS + (net->series ? 1 : 0);
     double A[NU * NU], r[NU];
     for (int it = 0; it < 50; it++) {
@@ -93,7 +101,12 @@ static int be_step(const double *x, double vs, double h, const double *p, const 
                 A[k * n + c] = (k == c ? 1.0 : 0.0) - h * out[2 + 3 * NS + k * NS + c];
             if (net->series) A[k * n + NS] = -h * out[2 + 2 * NS + k];
         }
-        if (net->series) {
+        if (net->series && net->dyn) {
+            double g, is = src_i(net, vs - v, &g);
+            r[NS] = net->c * (v - vd0) + h * (out[0] - is);
+            for (int c = 0; c < NS; c++) A[NS * n + c] = h * out[2 + NS + c];
+            A[NS * n + NS] = net->c + h * (out[1 + NS] + g);
+        } else if (net->series) {
             double g, is = src_i(net, vs - v, &g);
             r[NS] = out[0] - is;
             for (int c = 0; c < NS; c++) A[NS * n + c] = out[2 + NS + c];
@@ -132,9 +145,15 @@ static int be_step(const double *x, double vs, double h, const double *p, const 
  * stats: [0] accepted steps, [1] rejected (error), [2] Newton failures, [3] failing sample.
  * Returns 0 on success, -1 when the step size fell below hmin. */
 int memli_run(int nt, const double *t, const double *vs, const double *p, const double *x0,
-              double rs, double ic, double rtol, double hmax, double hmin,
+              double rs, double ic, double cap, double rtol, double hmax, double hmin,
               double *vd_out, double *i_out, double *x_out, int *stats) {
-    Net net = {rs, ic, (rs > 0 || ic > 0) ? 1 : 0};
+    Net net = {rs, ic, cap, (rs > 0 || ic > 0) ? 1 : 0, 0};
+    net.dyn = net.series && cap > 0;
+    /* the device voltage's error tolerance: rtol of the source's span (1 V if flat) */
+    double vlo = vs[0], vhi = vs[0];
+    for (int k = 1; k < nt; k++) { if (vs[k] < vlo) vlo = vs[k]; if (vs[k] > vhi) vhi = vs[k]; }
+    const double tolv = rtol * (vhi > vlo ? vhi - vlo : 1.0);
+    double vdm1 = 0, vdm2 = 0, dvd_old = 0;   /* device-voltage history (net.dyn) */
     enum { M = NS > 0 ? NS : 1 };
     double x[M], xn[M], xm1[M], xm2[M], cst[M], f_old[M], tolk[M];
     double out[NO];
@@ -168,17 +187,18 @@ int memli_run(int nt, const double *t, const double *vs, const double *p, const 
                 int limited = net.ic > 0 && fabs(u_old) > 2.0 * net.ic * net.rs;
                 vdn = limited ? vd : vsn - u_old;
             }
-            double geff = 1.0;
+            double geff = 1.0, cst_vd = vd;
             if (hist >= 1) {
                 const double w = hh / (tnow - tm1);
                 const double a = (1 + w) * (1 + w) / (1 + 2 * w), b = w * w / (1 + 2 * w);
                 geff = (1 + w) / (1 + 2 * w);
                 for (int k = 0; k < NS; k++) cst[k] = a * x[k] - b * xm1[k];
+                cst_vd = a * vd - b * vdm1;
             } else {
                 for (int k = 0; k < NS; k++) cst[k] = x[k];
             }
             for (int k = 0; k < NS; k++) xn[k] = x[k];
-            if (be_step(cst, vsn, geff * hh, p, &net, tolk, xn, &vdn, out)) {
+            if (be_step(cst, cst_vd, vsn, geff * hh, p, &net, tolk, xn, &vdn, out)) {
                 stats[2]++;
                 h = 0.25 * hh;
                 if (h < hmin) { stats[3] = s; return -1; }
@@ -200,6 +220,19 @@ int memli_run(int nt, const double *t, const double *vs, const double *p, const 
                 }
                 if (e > err) err = e;
             }
+            const double dvd_new = net.dyn ? (vdn - cst_vd) / (geff * hh) : 0.0;
+            if (net.dyn) {
+                double e;
+                if (hist >= 2) {
+                    const double l0 = (tn1 - tm1) * (tn1 - tnow) / ((tm2 - tm1) * (tm2 - tnow));
+                    const double l1 = (tn1 - tm2) * (tn1 - tnow) / ((tm1 - tm2) * (tm1 - tnow));
+                    const double l2 = (tn1 - tm2) * (tn1 - tm1) / ((tnow - tm2) * (tnow - tm1));
+                    e = fabs(vdn - (l0 * vdm2 + l1 * vdm1 + l2 * vd)) / 3.0 / tolv;
+                } else {
+                    e = 0.5 * hh * fabs(dvd_new - dvd_old) / tolv;
+                }
+                if (e > err) err = e;
+            }
             if (err > 1.0 && hh > hmin) {
                 stats[1]++;
                 double fac = 0.9 * pow(err, -1.0 / 3.0);
@@ -213,8 +246,13 @@ int memli_run(int nt, const double *t, const double *vs, const double *p, const 
             tnow = tn1;
             vs_now = vsn;
             if (hist < 2) hist++;
+            vdm2 = vdm1; vdm1 = vd;
             vd = vdn;
+            dvd_old = dvd_new;
+            /* terminal current: device current plus c dvd/dt (the BDF2 derivative, or
+             * the segment's slope when vd is the source voltage) */
             i_cur = out[0];
+            if (cap > 0) i_cur += cap * (net.dyn ? dvd_new : slope);
             for (int k = 0; k < NS; k++) { x[k] = xn[k]; f_old[k] = out[1 + k]; }
             double fac = err > 1e-12 ? 0.9 * pow(err, -1.0 / 3.0) : 2.0;
             if (fac > 2.0) fac = 2.0;       /* BDF2 zero-stability needs w < 1 + sqrt(2) */
