@@ -82,6 +82,7 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "--on-off": (1.0, 1e15, "ratio"),
     "--variability": (0.0, 10.0, "relative spread"),
     "--threshold": (-1e12, 1e12, "state value"),
+    "--eps-r": (0.0, 1e6, "relative permittivity"),
     "--rtol": (1e-16, 1e-2, "relative residual"),
     # analog tiles
     "--tile": (2, 4096, "cells per side"),

@@ -38,6 +38,10 @@ def register(app: typer.Typer):
         compliance: Optional[float] = typer.Option(None, "--compliance",
                                                    help="current compliance, A (paper: 1e-3)"),
         r_series: float = typer.Option(0.0, "--r-series", help="series resistance, ohm"),
+        eps_r: float = typer.Option(0.0, "--eps-r", help="relative permittivity of the cell "
+                                    "capacitance eps_r eps_0 area / thickness across the "
+                                    "device (0: none; models without area_m2 or a thickness "
+                                    "take --param cap_area_m2=..., cap_thickness_m=...)"),
         read_voltage: Optional[float] = typer.Option(
             None, "--read-voltage", help="read voltage, V: magnitude for HRS/LRS of sweeps "
             "(default 0.1); with --retention the read pulses' voltage (default: the model's "
@@ -59,13 +63,16 @@ def register(app: typer.Typer):
         """Simulate a device card and write trace.csv, summary.json and iv.png to --out.
 
         The summary lists per-cycle v_set, v_reset (V), r_hrs_ohm, r_lrs_ohm and on_off
-        (null when the device did not switch).
+        (null when the device did not switch).  With --eps-r the current includes the
+        cell's displacement current C dV/dt, and the summary gives eps_r and c_cell_f (F).
 
         Examples:
 
           memli simulate llzo_tip --sweep -0.2 1 --cycles 200 --out out/tip --json
 
           memli simulate llzo_tip --sweep -10 0.25 --param gb_distance_m=1e-6 --out out/gi
+
+          memli simulate vteam_default --sweep -1 1 --eps-r 25 --param cap_area_m2=1e-8 --out out/c
 
           memli simulate llzo_tip --retention --hold 1e4 --read-pulses 1000000 --out out/ret
         """
@@ -75,9 +82,14 @@ def register(app: typer.Typer):
 
         c = load_card(card)
         overrides = parse_assignments(param)
+        cap_geom = {k: overrides.pop(k) for k in ("cap_area_m2", "cap_thickness_m")
+                    if k in overrides and k not in c.model.params}
         if overrides:
             c = c.with_values(**overrides)
         if retention:
+            if eps_r or cap_geom:
+                raise WaveformError("--eps-r and cap_* apply to --sweep and --pwl runs, not "
+                                    "to --retention")
             return _retention(c, overrides, read_voltage, hold_s, read_pulses, pulse_width_s,
                               out, force, json_)
         if read_voltage is None:
@@ -100,7 +112,8 @@ def register(app: typer.Typer):
         outs = OutputSet(out, [f.name for f in files], force,
                          inputs=[p for p in (c.path, pwl) if p is not None])
         t0 = time.perf_counter()
-        res = simulate(c, wf, compliance_a=compliance, r_series_ohm=r_series)
+        res = simulate(c, wf, compliance_a=compliance, r_series_ohm=r_series, eps_r=eps_r,
+                       **cap_geom)
         elapsed = time.perf_counter() - t0
         metrics = res.metrics(read_voltage) if wf.n_cycles else []
         summary = {"card": c.name, "model": c.model.name, "generated": True,
@@ -108,6 +121,8 @@ def register(app: typer.Typer):
                    "compliance_a": compliance, "r_series_ohm": r_series,
                    "overrides": overrides, "cycles": metrics, "solver": res.stats,
                    "simulate_s": elapsed}
+        if res.c_cell_f:
+            summary.update({"eps_r": eps_r, "c_cell_f": res.c_cell_f, **cap_geom})
         files = outs.begin(files)
         res.to_csv(files[0])
         plot_iv_cycles(res.v_source, res.i, res.cycle, files[2],
