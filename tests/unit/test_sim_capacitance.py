@@ -1,0 +1,193 @@
+"""Issue 15 item 6 in memli's device simulator: the optional cell capacitance
+``C = eps_r eps_0 area / thickness`` (memli.capacitance), terminal current I + C dV/dt."""
+import ctypes
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from memli.capacitance import EPS0_F_PER_M, capacitance_f, extra_params, geometry_names
+from memli.cards import load_card
+from memli.codegen import _export
+from memli.errors import WaveformError
+from memli.sim import Waveform, simulate
+
+from tests.integration._cli import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+#: the last commit whose integrator had no capacitance (memli/sim/integrator.c)
+BEFORE = "0ef99aab1a6ed87004d27ad18f07e9192d504735"
+CARDS = ["llzo_tip", "vteam_default", "linear_drift_biolek", "yakopcic_default", "mms_default"]
+
+
+def test_geometry_is_the_exports():
+    """One lookup for both: the exporters' names and extra instance parameters."""
+    for name in CARDS:
+        card = load_card(name)
+        info = _export.export_info(card)
+        assert _export.cap_geometry(info) == geometry_names(card.model)
+        assert info.cap_extra == extra_params(card.model)
+    assert geometry_names(load_card("llzo_tip").model) == ("area_m2", "l_m")
+    assert geometry_names(load_card("linear_drift_biolek").model) == ("cap_area_m2", "d_m")
+
+
+def test_c_cell_f_from_the_card():
+    """llzo_full_face (1.12 cm^2, 300 um) at eps_r 60: eps_r eps_0 A / L, to rounding."""
+    card = load_card("llzo_full_face")
+    want = 60.0 * EPS0_F_PER_M * card.values["area_m2"] / card.values["l_m"]
+    assert capacitance_f(card.model, card.values, 60.0) == pytest.approx(want, rel=1e-15)
+    res = simulate(card, Waveform.pwl([0.0, 1e-3], [0.0, 1e-3]), eps_r=60.0)
+    assert res.c_cell_f == pytest.approx(want, rel=1e-15)
+    vt = load_card("vteam_default")
+    assert capacitance_f(vt.model, vt.values, 10.0) == pytest.approx(
+        10.0 * EPS0_F_PER_M * 1e-12 / 1e-8, rel=1e-15)          # the exports' defaults
+    assert capacitance_f(vt.model, vt.values, 10.0, cap_area_m2=2e-12,
+                         cap_thickness_m=4e-8) == pytest.approx(
+        10.0 * EPS0_F_PER_M * 2e-12 / 4e-8, rel=1e-15)
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"eps_r": -1.0}, "eps_r"), ({"eps_r": float("nan")}, "eps_r"),
+    ({"eps_r": 2e6}, "eps_r"), ({"eps_r": 5.0, "cap_area_m2": 0.0}, "cap_area_m2"),
+    ({"eps_r": 5.0, "cap_thickness_m": -1e-8}, "cap_thickness_m")])
+def test_bad_capacitance_arguments(kw, match):
+    wf = Waveform.pwl([0.0, 1.0], [0.0, 0.1])
+    with pytest.raises(WaveformError, match=match):
+        simulate("vteam_default", wf, **kw)
+
+
+def test_own_geometry_refuses_cap_keywords():
+    wf = Waveform.pwl([0.0, 1.0], [0.0, 0.1])
+    with pytest.raises(WaveformError, match="has its own parameter 'area_m2'"):
+        simulate("llzo_tip", wf, eps_r=5.0, cap_area_m2=1e-12)
+
+
+def test_displacement_on_a_ramp_equals_c_dv_dt():
+    """No series network: the device sees the source, so the states and the device current
+    are those of the run without capacitance and the difference is C times the ramp's
+    slope at every sample after the first (the first is the DC point: no displacement).
+    llzo_full_face at eps_r 60 on a 0 -> 0.05 V -> 0 triangle, 1 ms each way."""
+    card = load_card("llzo_full_face")
+    t = np.linspace(0.0, 2e-3, 401)
+    v = 0.05 * (1 - np.abs(t - 1e-3) / 1e-3)
+    wf = Waveform.pwl(t, v)
+    with_c = simulate(card, wf, eps_r=60.0)
+    without = simulate(card, wf)
+    c = with_c.c_cell_f
+    slope = np.diff(v) / np.diff(t)                 # left derivative at samples 1..n-1
+    disp = with_c.i - without.i
+    assert np.array_equal(with_c.x, without.x)
+    assert disp[0] == 0.0
+    # rounding only: the device current (up to ~1e-3 A here) is subtracted in double
+    # precision, so allow 1e-15 of it (1e-18 A) next to the ~1.0e-8 A displacement
+    atol = 1e-15 * np.abs(without.i).max()
+    assert np.allclose(disp[1:], c * slope, rtol=1e-12, atol=atol)
+    assert np.abs(c * slope).min() > 1e3 * atol       # the check can fail
+
+
+def test_displacement_through_a_series_resistor_is_the_rc_solution():
+    """With a series resistor the device voltage is a dynamic node.  vteam in its HRS
+    (1e5 ohm, linear below its 0.5 V thresholds), 100 ohm, C = 8.85 uF (tau ~ 0.88 ms)
+    on a 0 -> 0.05 V ramp of 10 ms: the source current follows the linear RC solution
+    ``vd = A t - A tau (1 - exp(-t/tau))``, ``A = s / (1 + rs G)``, ``tau = C / (1/rs +
+    G)``.  Tolerance 1e-3 of the largest current: BDF2 at ~35 steps per time constant
+    (the step is bounded by the sample spacing) gives ~1e-4."""
+    card = load_card("vteam_default")
+    rs, eps_r, area = 100.0, 100.0, 1e-4
+    t = np.linspace(0.0, 1e-2, 401)
+    s = 0.05 / t[-1]
+    wf = Waveform.pwl(t, s * t)
+    res = simulate(card, wf, eps_r=eps_r, cap_area_m2=area, r_series_ohm=rs)
+    ref = simulate(card, wf, r_series_ohm=rs)
+    g = ref.i[-1] / ref.v[-1]                      # the device's conductance, S
+    c = res.c_cell_f
+    assert c == pytest.approx(eps_r * EPS0_F_PER_M * area / 1e-8, rel=1e-15)
+    a = s / (1 + rs * g)
+    tau = c / (1 / rs + g)
+    vd = a * t - a * tau * (1 - np.exp(-t / tau))
+    i_rc = (s * t - vd) / rs
+    assert np.abs(res.i - i_rc).max() < 1e-3 * np.abs(i_rc).max()
+    assert np.abs(res.v - vd).max() < 1e-3 * 0.05
+    # the capacitance matters: without it the current differs by C A (~90 %)
+    assert np.abs(ref.i - i_rc).max() > 0.5 * np.abs(i_rc).max()
+
+
+def _before_integrator():
+    try:
+        return subprocess.run(["git", "show", f"{BEFORE}:memli/sim/integrator.c"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip(f"needs the git history of memli (commit {BEFORE[:7]})")
+
+
+def _run_before(src, card, wf, rs, ic):
+    """The device simulator as it was before the capacitance (same generated model)."""
+    from memli.codegen.c_ import load_library, model_c_source
+    from memli.sim.device import _DP, _IP, _ptr
+    m = card.model
+    fn = load_library(model_c_source(m) + "\n" + src, f"before_cap_{m.name}").memli_run
+    fn.restype = ctypes.c_int
+    fn.argtypes = [ctypes.c_int, _DP, _DP, _DP, _DP] + [ctypes.c_double] * 5 + [_DP, _DP,
+                                                                                 _DP, _IP]
+    t, vs = np.ascontiguousarray(wf.t_s), np.ascontiguousarray(wf.v_v)
+    p = np.ascontiguousarray(card.vector, dtype=float)
+    x0 = np.ascontiguousarray(m.initial_state(), dtype=float)
+    vd, i = np.empty(t.size), np.empty(t.size)
+    x, st = np.empty((m.n_states, t.size)), np.zeros(4, np.int32)
+    hmin = max((t[-1] - t[0]) * 1e-18, 1e-21)
+    assert fn(t.size, _ptr(t), _ptr(vs), _ptr(p), _ptr(x0), rs, ic, 1e-5, 0.0, hmin,
+              _ptr(vd), _ptr(i), _ptr(x), st.ctypes.data_as(_IP)) == 0
+    return vd, i, x
+
+
+@pytest.mark.parametrize("name", CARDS)
+def test_eps_r_zero_is_bit_identical_to_before(name):
+    """eps_r = 0 takes the old algebraic path: every sample equals the integrator of the
+    commit before the capacitance, exactly, with and without series resistance and
+    compliance (each model's verification waveform)."""
+    from memli.simulators.verify import default_waveform
+    src = _before_integrator()
+    card = load_card(name)
+    wf = default_waveform(card.model)
+    for rs, ic in [(0.0, 0.0), (10.0, 0.0), (10.0, 1e-3)]:
+        now = simulate(card, wf, r_series_ohm=rs, compliance_a=ic or None, eps_r=0.0)
+        vd, i, x = _run_before(src, card, wf, rs, ic)
+        assert np.array_equal(now.i, i) and np.array_equal(now.v, vd)
+        assert np.array_equal(now.x, x)
+        assert now.c_cell_f == 0.0
+
+
+def test_cli_eps_r(tmp_path):
+    """--eps-r: c_cell_f (and the geometry given) in summary.json and in trace.csv's
+    header; --eps-r 0 writes the same trace as no option, without those lines."""
+    args = ["simulate", "vteam_default", "--sweep", "-1", "1", "--dv", "0.01"]
+    code, out, err = run_cli(*args, "--eps-r", "25", "--param", "cap_area_m2=1e-8",
+                             "--out", tmp_path / "c", "--json")
+    assert code == 0, err
+    s = json.loads(out)
+    want = 25 * EPS0_F_PER_M * 1e-8 / 1e-8
+    assert s["eps_r"] == 25 and s["cap_area_m2"] == 1e-8
+    assert s["c_cell_f"] == pytest.approx(want, rel=1e-15)
+    head = (tmp_path / "c" / "trace.csv").read_text().splitlines()[1]
+    assert head.startswith("# cell capacitance c_cell_f = ") and "F (eps_r 25)" in head
+    code, out0, err = run_cli(*args, "--eps-r", "0", "--out", tmp_path / "z", "--json")
+    assert code == 0, err
+    code, _, err = run_cli(*args, "--out", tmp_path / "n")
+    assert code == 0, err
+    assert "c_cell_f" not in json.loads(out0)
+    trace = [(tmp_path / d / "trace.csv").read_text() for d in ("z", "n")]
+    assert trace[0] == trace[1]
+
+
+@pytest.mark.parametrize("extra,msg", [
+    (["--sweep", "-0.2", "1", "--eps-r", "5", "--param", "cap_area_m2=1e-12"],
+     "has its own parameter 'area_m2'"),
+    (["--retention", "--eps-r", "5"], "not to --retention"),
+    (["--sweep", "-0.2", "1", "--eps-r", "-1"], "--eps-r"),
+    (["--sweep", "-0.2", "1", "--eps-r", "1e7"], "--eps-r")])
+def test_cli_eps_r_errors(tmp_path, extra, msg):
+    code, _, err = run_cli("simulate", "llzo_tip", *extra, "--out", tmp_path / "o")
+    assert code == 2
+    assert msg in err and "Traceback" not in err
