@@ -1,7 +1,6 @@
 """Issue 15 item 6 in memli's device simulator: the optional cell capacitance
 ``C = eps_r eps_0 area / thickness`` (memli.capacitance), terminal current I + C dV/dt."""
 import ctypes
-import json
 import subprocess
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from memli.codegen import _export
 from memli.errors import WaveformError
 from memli.sim import Waveform, simulate
 
-from tests.integration._cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the last commit whose integrator had no capacitance (memli/sim/integrator.c)
@@ -157,37 +155,3 @@ def test_eps_r_zero_is_bit_identical_to_before(name):
         assert np.array_equal(now.i, i) and np.array_equal(now.v, vd)
         assert np.array_equal(now.x, x)
         assert now.c_cell_f == 0.0
-
-
-def test_cli_eps_r(tmp_path):
-    """--eps-r: c_cell_f (and the geometry given) in summary.json and in trace.csv's
-    header; --eps-r 0 writes the same trace as no option, without those lines."""
-    args = ["simulate", "vteam_default", "--sweep", "-1", "1", "--dv", "0.01"]
-    code, out, err = run_cli(*args, "--eps-r", "25", "--param", "cap_area_m2=1e-8",
-                             "--out", tmp_path / "c", "--json")
-    assert code == 0, err
-    s = json.loads(out)
-    want = 25 * EPS0_F_PER_M * 1e-8 / 1e-8
-    assert s["eps_r"] == 25 and s["cap_area_m2"] == 1e-8
-    assert s["c_cell_f"] == pytest.approx(want, rel=1e-15)
-    head = (tmp_path / "c" / "trace.csv").read_text().splitlines()[1]
-    assert head.startswith("# cell capacitance c_cell_f = ") and "F (eps_r 25)" in head
-    code, out0, err = run_cli(*args, "--eps-r", "0", "--out", tmp_path / "z", "--json")
-    assert code == 0, err
-    code, _, err = run_cli(*args, "--out", tmp_path / "n")
-    assert code == 0, err
-    assert "c_cell_f" not in json.loads(out0)
-    trace = [(tmp_path / d / "trace.csv").read_text() for d in ("z", "n")]
-    assert trace[0] == trace[1]
-
-
-@pytest.mark.parametrize("extra,msg", [
-    (["--sweep", "-0.2", "1", "--eps-r", "5", "--param", "cap_area_m2=1e-12"],
-     "has its own parameter 'area_m2'"),
-    (["--retention", "--eps-r", "5"], "not to --retention"),
-    (["--sweep", "-0.2", "1", "--eps-r", "-1"], "--eps-r"),
-    (["--sweep", "-0.2", "1", "--eps-r", "1e7"], "--eps-r")])
-def test_cli_eps_r_errors(tmp_path, extra, msg):
-    code, _, err = run_cli("simulate", "llzo_tip", *extra, "--out", tmp_path / "o")
-    assert code == 2
-    assert msg in err and "Traceback" not in err
