@@ -24,7 +24,7 @@ EPS_R, AREA_M2 = 100.0, 1e-4         # C = 100 eps_0 1 cm^2 / 10 nm = 8.85 uF
 VMIN, VMAX, RATE, DV = -1.0, 1.0, 1.0, 5e-3
 #: pointwise tolerance on the current, relative to |i| + 1 % of the largest |i|
 #: (the floor covers samples where displacement and device current cancel).  Measured:
-#: 0.3 % direct, 1.2 % through 1 kohm, at the RESET edge where both simulators resolve
+#: 0.3 % direct, 0.9 % through 1 kohm, at the RESET edge where both simulators resolve
 #: the same fast switching with their own steps (memli rtol 1e-5, ngspice's steps at
 #: most the 5 ms sample spacing).
 TOL = 0.03
