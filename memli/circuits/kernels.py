@@ -59,41 +59,6 @@ double xb_matvec_dot(long n, long m, const double *dw, const double *ew, const d
     return s0 + s1;
 }
 
-/* Coarse correction and the residual it leaves, in one pass:
-   ew(i,j) = EW[blk[i], j];  eb(i,j) = w0[i] EB[lo[i], j] + (1 - w0[i]) EB[hi[i], j];
-   w += ew; b += eb; rw -= (A e)_w; sb = -(A e)_b. */
-void xb_coarse_update(long n, long m, const long *blk, const long *lo, const long *hi,
-                      const double *w0, const double *EW, const double *EB,
-                      const double *dw, const double *ewc, const double *db,
-                      const double *ebc, const double *c, double *w, double *b,
-                      double *rw, double *sb)
-{
-    for (long i = 0; i < n; i++) {
-        const double *er = EW + blk[i] * m;
-        const double *b0 = EB + lo[i] * m, *b1 = EB + hi[i] * m;
-        double a = w0[i], a1 = 1.0 - w0[i];
-        const double *u0 = 0, *u1 = 0, *d0 = 0, *d1 = 0;
-        double ua = 0, ua1 = 0, da = 0, da1 = 0;
-        if (i > 0) { u0 = EB + lo[i - 1] * m; u1 = EB + hi[i - 1] * m; ua = w0[i - 1]; ua1 = 1.0 - ua; }
-        if (i + 1 < n) { d0 = EB + lo[i + 1] * m; d1 = EB + hi[i + 1] * m; da = w0[i + 1]; da1 = 1.0 - da; }
-        for (long j = 0; j < m; j++) {
-            long k = i * m + j;
-            double ewv = er[j];
-            double ebv = a * b0[j] + a1 * b1[j];
-            w[k] += ewv;
-            b[k] += ebv;
-            double aw = dw[k] * ewv - c[k] * ebv;
-            if (j + 1 < m) aw += ewc[k] * er[j + 1];
-            if (j > 0) aw += ewc[k - 1] * er[j - 1];
-            double ab = db[k] * ebv - c[k] * ewv;
-            if (i + 1 < n) ab += ebc[k] * (da * d0[j] + da1 * d1[j]);
-            if (i > 0) ab += ebc[k - m] * (ua * u0[j] + ua1 * u1[j]);
-            rw[k] -= aw;
-            sb[k] = -ab;
-        }
-    }
-}
-
 /* LDL^T of tridiagonal systems with diagonal d and off-diagonal e, where element k is
    coupled to k + stride.  len = total elements; e has len - stride entries.
    On return d holds 1/D and e holds L. Returns the index of the first non-positive
@@ -148,30 +113,6 @@ double xb_dot(long len, const double *a, const double *b)
     }
     for (; k < len; k++) s0 += a[k] * b[k];
     return (s0 + s1) + (s2 + s3);
-}
-
-/* LDL^T solves of n independent lines of length m stored as rows (stride 1 inside a
-   row, l[i*m + m-1] unused): rows are processed 8 at a time so that their
-   recurrences interleave. */
-void xb_ldl_solve_rows(long n, long m, const double *invd, const double *l, double *y)
-{
-    for (long i0 = 0; i0 < n; i0 += 8) {
-        long nb = n - i0 < 8 ? n - i0 : 8;
-        for (long j = 1; j < m; j++)
-            for (long r = 0; r < nb; r++) {
-                long k = (i0 + r) * m + j;
-                y[k] -= l[k - 1] * y[k - 1];
-            }
-        for (long r = 0; r < nb; r++) {
-            long k = (i0 + r) * m + m - 1;
-            y[k] *= invd[k];
-        }
-        for (long j = m - 2; j >= 0; j--)
-            for (long r = 0; r < nb; r++) {
-                long k = (i0 + r) * m + j;
-                y[k] = y[k] * invd[k] - l[k] * y[k + 1];
-            }
-    }
 }
 
 /* p = z + beta p */
@@ -357,47 +298,131 @@ void xb_cb_rowsum_k(long n, long m, long k, long nb, const long *blk, const doub
     }
 }
 
-/* xb_coarse_update for k columns: EW, EB (nr, m, k); w, b, rw, sb (n, m, k) */
-void xb_coarse_update_k(long n, long m, long k, const long *blk, const long *lo,
-                        const long *hi, const double *w0, const double *EW,
-                        const double *EB, const double *dw, const double *ewc,
-                        const double *db, const double *ebc, const double *c, double *w,
-                        double *b, double *rw, double *sb)
+/* Fused line solves of the symmetric Gauss-Seidel sweeps: y = T^{-1} (f + c x), with x
+   NULL meaning y = T^{-1} f.  Element k is coupled to k + stride (factors of
+   xb_ldl_factor).  y may be f itself, never x. */
+void xb_ldl_solve_fx(long len, long stride, const double *invd, const double *l,
+                     const double *f, const double *c, const double *x, double *y)
 {
-    long mk = m * k;
+    long s = stride, first = stride < len ? stride : len;
+    if (x) {
+        for (long k = 0; k < first; k++) y[k] = f[k] + c[k] * x[k];
+        for (long k = s; k < len; k++) y[k] = f[k] + c[k] * x[k] - l[k - s] * y[k - s];
+    } else {
+        for (long k = 0; k < first; k++) y[k] = f[k];
+        for (long k = s; k < len; k++) y[k] = f[k] - l[k - s] * y[k - s];
+    }
+    long k0 = len - s < 0 ? 0 : len - s;
+    for (long k = len - 1; k >= k0; k--) y[k] *= invd[k];
+    for (long k = k0 - 1; k >= 0; k--) y[k] = y[k] * invd[k] - l[k] * y[k + s];
+}
+
+/* xb_ldl_solve_fx for k right-hand sides stored (len, k); c and the factors per element */
+void xb_ldl_solve_fx_k(long len, long stride, long k, const double *invd, const double *l,
+                       const double *f, const double *c, const double *x, double *y)
+{
+    for (long p = 0; p < len; p++) {
+        double cp = x ? c[p] : 0.0, lp = p >= stride ? l[p - stride] : 0.0;
+        const double *fp = f + p * k, *xp = x ? x + p * k : f + p * k;
+        double *yp = y + p * k;
+        if (p < stride) {                  /* no coupling above: y may hold garbage */
+            if (x) for (long r = 0; r < k; r++) yp[r] = fp[r] + cp * xp[r];
+            else for (long r = 0; r < k; r++) yp[r] = fp[r];
+            continue;
+        }
+        const double *yq = y + (p - stride) * k;
+        if (x) for (long r = 0; r < k; r++) yp[r] = fp[r] + cp * xp[r] - lp * yq[r];
+        else for (long r = 0; r < k; r++) yp[r] = fp[r] - lp * yq[r];
+    }
+    long p0 = len - stride < 0 ? 0 : len - stride;
+    for (long p = len - 1; p >= p0; p--) {
+        double sc = invd[p];
+        double *yp = y + p * k;
+        for (long r = 0; r < k; r++) yp[r] *= sc;
+    }
+    for (long p = p0 - 1; p >= 0; p--) {
+        double sc = invd[p], lp = l[p];
+        double *yp = y + p * k;
+        const double *yq = y + (p + stride) * k;
+        for (long r = 0; r < k; r++) yp[r] = yp[r] * sc - lp * yq[r];
+    }
+}
+
+/* out[blk[i], j] = sum over the rows i of block blk[i] of c[i, j] b[i, j]
+   (out (nb, m) is zeroed here): the word-line residual c b restricted to row blocks */
+void xb_cb_rowsum(long n, long m, long nb, const long *blk, const double *c,
+                  const double *b, double *out)
+{
+    for (long q = 0; q < nb * m; q++) out[q] = 0.0;
     for (long i = 0; i < n; i++) {
-        const double *er = EW + blk[i] * mk;
-        const double *b0 = EB + lo[i] * mk, *b1 = EB + hi[i] * mk;
-        double a = w0[i], a1 = 1.0 - w0[i];
-        const double *u0 = b0, *u1 = b1, *d0 = b0, *d1 = b1;
-        double ua = 0, ua1 = 0, da = 0, da1 = 0;
-        if (i > 0) { u0 = EB + lo[i - 1] * mk; u1 = EB + hi[i - 1] * mk; ua = w0[i - 1]; ua1 = 1.0 - ua; }
-        if (i + 1 < n) { d0 = EB + lo[i + 1] * mk; d1 = EB + hi[i + 1] * mk; da = w0[i + 1]; da1 = 1.0 - da; }
-        for (long j = 0; j < m; j++) {
-            long p = i * m + j;
-            double dwp = dw[p], dbp = db[p], cp = c[p];
-            double er_r = j + 1 < m ? ewc[p] : 0.0, er_l = j > 0 ? ewc[p - 1] : 0.0;
-            double eb_d = i + 1 < n ? ebc[p] : 0.0, eb_u = i > 0 ? ebc[p - m] : 0.0;
-            const double *e0 = er + j * k;
-            const double *el = j > 0 ? e0 - k : e0, *eR = j + 1 < m ? e0 + k : e0;
-            const double *p0 = b0 + j * k, *p1 = b1 + j * k;
-            const double *pu0 = u0 + j * k, *pu1 = u1 + j * k;
-            const double *pd0 = d0 + j * k, *pd1 = d1 + j * k;
-            double *wp = w + p * k, *bp = b + p * k, *rp = rw + p * k, *sp = sb + p * k;
-            for (long r = 0; r < k; r++) {
-                double ewv = e0[r];
-                double ebv = a * p0[r] + a1 * p1[r];
-                wp[r] += ewv;
-                bp[r] += ebv;
-                double aw = dwp * ewv - cp * ebv + er_r * eR[r] + er_l * el[r];
-                double ab = dbp * ebv - cp * ewv + eb_d * (da * pd0[r] + da1 * pd1[r])
-                            + eb_u * (ua * pu0[r] + ua1 * pu1[r]);
-                rp[r] -= aw;
-                sp[r] = -ab;
+        double *o = out + blk[i] * m;
+        const double *ci = c + i * m, *bi = b + i * m;
+        for (long j = 0; j < m; j++) o[j] += ci[j] * bi[j];
+    }
+}
+
+/* Word-line solves of xb_ldl_solve_rows8, fused: y = T^{-1} (f + c x) (x may be NULL;
+   y may be f, never x). */
+void xb_ldl_solve_rows8_fx(long n, long m, const double *invdB, const double *lB,
+                           const double *f, const double *c, const double *x, double *y,
+                           double *buf)
+{
+    long nb = (n + 7) / 8;
+    for (long b = 0; b < nb; b++) {
+        long i0 = b * 8, rows = n - i0 < 8 ? n - i0 : 8;
+        const double *iv = invdB + b * m * 8, *ll = lB + b * m * 8;
+        for (long r = 0; r < 8; r++) {
+            if (r < rows) {
+                const double *fr = f + (i0 + r) * m;
+                if (x) {
+                    const double *cr = c + (i0 + r) * m, *xr = x + (i0 + r) * m;
+                    for (long j = 0; j < m; j++) buf[j * 8 + r] = fr[j] + cr[j] * xr[j];
+                } else {
+                    for (long j = 0; j < m; j++) buf[j * 8 + r] = fr[j];
+                }
+            } else {
+                for (long j = 0; j < m; j++) buf[j * 8 + r] = 0.0;
             }
+        }
+        for (long j = 1; j < m; j++) {
+            double *bj = buf + j * 8;
+            const double *bp = bj - 8, *lp = ll + (j - 1) * 8;
+            for (long r = 0; r < 8; r++) bj[r] -= lp[r] * bp[r];
+        }
+        {
+            double *bj = buf + (m - 1) * 8;
+            const double *ivj = iv + (m - 1) * 8;
+            for (long r = 0; r < 8; r++) bj[r] *= ivj[r];
+        }
+        for (long j = m - 2; j >= 0; j--) {
+            double *bj = buf + j * 8;
+            const double *bn = bj + 8, *lj = ll + j * 8, *ivj = iv + j * 8;
+            for (long r = 0; r < 8; r++) bj[r] = bj[r] * ivj[r] - lj[r] * bn[r];
+        }
+        for (long r = 0; r < rows; r++) {
+            double *yr = y + (i0 + r) * m;
+            for (long j = 0; j < m; j++) yr[j] = buf[j * 8 + r];
         }
     }
 }
+
+/* xb_prolong_add (add = 1) for k columns: EW, EB (nr, m, k); w, b (n, m, k) */
+void xb_prolong_add_k(long n, long m, long k, const long *blk, const long *lo,
+                      const long *hi, const double *w0, const double *EW, const double *EB,
+                      double *w, double *b)
+{
+    long mk = m * k;
+    for (long i = 0; i < n; i++) {
+        const double *ew = EW + blk[i] * mk, *e0 = EB + lo[i] * mk, *e1 = EB + hi[i] * mk;
+        double a = w0[i], a1 = 1.0 - w0[i];
+        double *wi = w + i * mk, *bi = b + i * mk;
+        for (long q = 0; q < mk; q++) {
+            wi[q] += ew[q];
+            bi[q] += a * e0[q] + a1 * e1[q];
+        }
+    }
+}
+
 /* Word-line LDL^T solves, 8 rows at a time through a small transposed buffer (the 8
    rows are m doubles apart: walking them in place would make 8 streams that collide in
    the cache when m is a power of two).  Factors are stored per block of 8 rows as
@@ -465,10 +490,6 @@ def _lib():
     lib.xb_ldl_solve.restype = None
     lib.xb_matvec_dot.argtypes = [L, L] + [d] * 9
     lib.xb_matvec_dot.restype = ctypes.c_double
-    lib.xb_coarse_update.argtypes = [L, L, lp, lp, lp] + [d] * 12
-    lib.xb_coarse_update.restype = None
-    lib.xb_ldl_solve_rows.argtypes = [L, L, d, d, d]
-    lib.xb_ldl_solve_rows.restype = None
     lib.xb_cg_step.argtypes = [L, ctypes.c_double, d, d, d, d]
     lib.xb_cg_step.restype = ctypes.c_double
     lib.xb_rowsum.argtypes = [L, L, lp, d, d]
@@ -497,8 +518,16 @@ def _lib():
     lib.xb_ldl_solve_rows8.restype = None
     lib.xb_cb_rowsum_k.argtypes = [L, L, L, L, lp, d, d, d, d]
     lib.xb_cb_rowsum_k.restype = None
-    lib.xb_coarse_update_k.argtypes = [L, L, L, lp, lp, lp] + [d] * 12
-    lib.xb_coarse_update_k.restype = None
+    lib.xb_ldl_solve_fx.argtypes = [L, L, d, d, d, d, d, d]
+    lib.xb_ldl_solve_fx.restype = None
+    lib.xb_ldl_solve_fx_k.argtypes = [L, L, L, d, d, d, d, d, d]
+    lib.xb_ldl_solve_fx_k.restype = None
+    lib.xb_cb_rowsum.argtypes = [L, L, L, lp, d, d, d]
+    lib.xb_cb_rowsum.restype = None
+    lib.xb_ldl_solve_rows8_fx.argtypes = [L, L, d, d, d, d, d, d, d]
+    lib.xb_ldl_solve_rows8_fx.restype = None
+    lib.xb_prolong_add_k.argtypes = [L, L, L, lp, lp, lp, d, d, d, d, d]
+    lib.xb_prolong_add_k.restype = None
     _LIB["lib"] = lib
     return lib
 
@@ -624,17 +653,6 @@ def matvec_dot(n, m, dw, ew, db, eb, c, w, b, yw, yb) -> float:
     return float(np.vdot(w, yw) + np.vdot(b, yb))
 
 
-def coarse_update(blk, lo, hi, w0, EW, EB, dw, ewc, db, ebc, c, w, b, rw, sb) -> bool:
-    """Fused coarse correction + residual update (C only); False when not compiled."""
-    lib = _lib()
-    if lib is None:
-        return False
-    n, m = w.shape
-    lib.xb_coarse_update(n, m, _pl(blk), _pl(lo), _pl(hi), _p(w0), _p(EW), _p(EB), _p(dw),
-                         _p(ewc), _p(db), _p(ebc), _p(c), _p(w), _p(b), _p(rw), _p(sb))
-    return True
-
-
 class LDL:
     """Tridiagonal systems coupling element k with k + stride (flat array of length len).
 
@@ -693,17 +711,7 @@ class LDL:
             if self.stride == 1 and self.row_length:
                 m = self.row_length
                 n = self.len // m
-                if getattr(self, "_blk8", None) is None:    # factors per block of 8 rows
-                    nb = -(-n // 8)
-                    iv = np.ones((nb * 8, m))
-                    iv[:n] = self.invd.reshape(n, m)
-                    ll = np.zeros((nb * 8, m))
-                    ll[:n] = self._lrow_full().reshape(n, m)
-                    self._blk8 = (
-                        np.ascontiguousarray(iv.reshape(nb, 8, m).transpose(0, 2, 1)),
-                        np.ascontiguousarray(ll.reshape(nb, 8, m).transpose(0, 2, 1)),
-                        np.empty(8 * m))
-                ivb, lb, buf = self._blk8
+                ivb, lb, buf = self._blocks8()
                 lib.xb_ldl_solve_rows8(n, m, _p(ivb), _p(lb), _p(y), _p(buf))
             else:
                 lib.xb_ldl_solve(self.len, self.stride, _p(self.invd), _p(self.l), _p(y))
@@ -725,6 +733,46 @@ class LDL:
             yf[:] = x
         return y
 
+
+    def _blocks8(self):
+        """Factors per block of 8 rows, (block, j, r) (stride-1 row systems)."""
+        if getattr(self, "_blk8", None) is None:
+            m = self.row_length
+            n = self.len // m
+            nb = -(-n // 8)
+            iv = np.ones((nb * 8, m))
+            iv[:n] = self.invd.reshape(n, m)
+            ll = np.zeros((nb * 8, m))
+            ll[:n] = self._lrow_full().reshape(n, m)
+            self._blk8 = (np.ascontiguousarray(iv.reshape(nb, 8, m).transpose(0, 2, 1)),
+                          np.ascontiguousarray(ll.reshape(nb, 8, m).transpose(0, 2, 1)),
+                          np.empty(8 * m))
+        return self._blk8
+
+    def solve_fx(self, f, c=None, x=None, out=None):
+        """``T^{-1} (f + c x)`` (``T^{-1} f`` when x is None) in one pass over the arrays;
+        all C-contiguous float64 of ``len`` elements; written into ``out`` (may be f,
+        never x) or a new array."""
+        y = np.empty(np.shape(f)) if out is None else out
+        lib = _lib()
+        if lib is not None:
+            xp = None if x is None else _p(x)
+            cp = None if x is None else _p(c)
+            if self.stride == 1 and self.row_length:
+                m = self.row_length
+                ivb, lb, buf = self._blocks8()
+                lib.xb_ldl_solve_rows8_fx(self.len // m, m, _p(ivb), _p(lb), _p(f), cp, xp,
+                                          _p(y), _p(buf))
+            else:
+                lib.xb_ldl_solve_fx(self.len, self.stride, _p(self.invd), _p(self.l), _p(f),
+                                    cp, xp, _p(y))
+            return y
+        if x is None:
+            if y is not f:
+                y[...] = f
+        else:
+            fma(c, x, f, out=y)
+        return self.solve(y, inplace=True)
 
 # -- many right-hand sides: arrays (..., k) with the right-hand sides innermost ------------
 def matvec_k(n, m, dw, ew, db, eb, c, w, b, yw, yb):
@@ -842,13 +890,48 @@ def cb_rowsum_k(blk, nblocks, c, b, r2):
     return X
 
 
-def coarse_update_k(blk, lo, hi, w0, EW, EB, dw, ewc, db, ebc, c, w, b, rw, sb) -> bool:
-    """:func:`coarse_update` for (n, m, k) arrays (C only); False when not compiled."""
+def ldl_solve_fx_k(f: "LDL", F, c=None, X=None, out=None):
+    """:meth:`LDL.solve_fx` for the ``k`` right-hand sides of F (len, k)-shaped arrays
+    (C-contiguous; c per element, (len,)); ``out`` may be F, never X."""
+    k = F.shape[-1]
+    Y = np.empty(F.shape) if out is None else out
     lib = _lib()
-    if lib is None:
-        return False
+    l = f._lrow_full() if f.stride == 1 else f.l
+    if lib is not None:
+        lib.xb_ldl_solve_fx_k(f.len, f.stride, k, _p(f.invd), _p(l), _p(F),
+                              None if X is None else _p(c), None if X is None else _p(X),
+                              _p(Y))
+        return Y
+    if X is None:
+        if Y is not F:
+            Y[...] = F
+    else:
+        fma_k(c, X, F, out=Y)
+    ldl_solve_k(f, Y.reshape(f.len, k))
+    return Y
+
+
+def cb_rowsum(blk, nblocks, c, b):
+    """Sums of ``c * b`` (n, m) over the rows of each row block: (nblocks, m)."""
+    n, m = b.shape
+    out = np.empty((nblocks, m))
+    lib = _lib()
+    if lib is not None:
+        lib.xb_cb_rowsum(n, m, nblocks, _pl(blk), _p(c), _p(b), _p(out))
+        return out
+    out[...] = 0.0
+    np.add.at(out, blk, c * b)
+    return out
+
+
+def prolong_add_k(blk, lo, hi, w0, EW, EB, w, b):
+    """:func:`prolong_add` (adding) for (n, m, k) arrays w, b and (nr, m, k) EW, EB."""
     n, m, k = w.shape
-    lib.xb_coarse_update_k(n, m, k, _pl(blk), _pl(lo), _pl(hi), _p(w0), _p(EW), _p(EB),
-                           _p(dw), _p(ewc), _p(db), _p(ebc), _p(c), _p(w), _p(b), _p(rw),
-                           _p(sb))
-    return True
+    lib = _lib()
+    if lib is not None:
+        lib.xb_prolong_add_k(n, m, k, _pl(blk), _pl(lo), _pl(hi), _p(w0), _p(EW), _p(EB),
+                             _p(w), _p(b))
+        return
+    a0 = w0[:, None, None]
+    w += EW[blk]
+    b += a0 * EB[lo] + (1.0 - a0) * EB[hi]

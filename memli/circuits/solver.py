@@ -303,10 +303,10 @@ class _Coarse:
         Pb = sps.kron(sps.identity(L, format="csr"), P, format="csr")
         return (Pb.T @ T @ Pb).tocsr()
 
-    def prolongations(self, rw):
-        """Coarse solve for a residual ``rw`` on the word-line equations; returns the
-        row-block arrays (EW, EB) (nr, m) from which the correction is interpolated."""
-        X = kernels.rowsum(self.blk, self.nr, rw)                 # (nr, m)
+    def prolong_from(self, X):
+        """Coarse solve for a word-line residual already summed over row blocks, X
+        (nr, m); returns the row-block arrays (EW, EB) (nr, m) from which the correction
+        is interpolated."""
         R = (self.phiT @ X.T).T                                   # (nr, nc)
         N = self.nr * self.nc
         E = self.lu.solve(np.concatenate([R.ravel(), np.zeros(N)]))
@@ -315,16 +315,6 @@ class _Coarse:
         EW = np.ascontiguousarray((self.phi @ W.T).T)             # (nr, m)
         EB = np.ascontiguousarray(np.repeat(B, self.csz, axis=1))  # (nr, m)
         return EW, EB
-
-    def correct(self, rw, w, b):
-        """Add the coarse correction for a residual ``rw`` on the word-line equations to
-        ``(w, b)`` in place; returns the correction ``(ew, eb)`` as full arrays."""
-        EW, EB = self.prolongations(rw)
-        ew = np.empty_like(w)
-        eb = np.empty_like(b)
-        kernels.prolong_add(self.blk, self.ilo, self.ihi, self.iwt, EW, EB, ew, eb, add=False)
-        kernels.prolong_add(self.blk, self.ilo, self.ihi, self.iwt, EW, EB, w, b, add=True)
-        return ew, eb
 
 
 class LineSystem:
@@ -408,40 +398,26 @@ class LineSystem:
         return A.tocsr()
 
     # -- preconditioner ----------------------------------------------------------
-    def _work(self):
-        if getattr(self, "_wk", None) is None:
-            self._wk = (np.empty((self.n, self.m)), np.empty((self.n, self.m)))
-        return self._wk
-
     def precondition(self, r, out=None):
         """Symmetric two-level preconditioner applied to r (2, n, m): block Gauss-Seidel
         over word then bit lines, coarse-grid correction, and the adjoint sweep (bit
-        then word lines).  Returns z (2, n, m) (written into ``out`` when given)."""
+        then word lines).  Returns z (2, n, m) (written into ``out`` when given).
+
+        Each sweep solves a line family afresh from the other family's current values,
+        ``w = Tw^-1 (r_w + c b)``, ``b = Tb^-1 (r_b + c w)`` (one fused pass per family);
+        after the first two sweeps only the word-line equations have a residual,
+        ``c b``, which is what the coarse grid sees."""
         c = self.c
         z = np.empty_like(r) if out is None else out
         w, b = z[0], z[1]
-        w[...] = r[0]
-        self.tw.solve(w, inplace=True)
-        kernels.fma(c, w, r[1], out=b)
-        self.tb.solve(b, inplace=True)
-        r2, ab = self._work()
-        np.multiply(c, b, out=r2)        # residual left on the word-line equations
+        tw, tb = self.tw.f, self.tb.f
+        tw.solve_fx(r[0], out=w)
+        tb.solve_fx(r[1], c, w, out=b)
         co = self.coarse
-        EW, EB = co.prolongations(r2)
-        if not kernels.coarse_update(co.blk, co.ilo, co.ihi, co.iwt, EW, EB, self.dw,
-                                     self._ew, self.db, self._eb, c, w, b, r2, ab):
-            ew = np.empty_like(w)
-            eb = np.empty_like(b)
-            kernels.prolong_add(co.blk, co.ilo, co.ihi, co.iwt, EW, EB, ew, eb, add=False)
-            w += ew
-            b += eb
-            aw, ab = self.matvec(ew, eb)
-            r2 -= aw                      # word-line residual
-            ab *= -1.0                    # bit-line residual
-        db = self.tb.solve(ab, inplace=True)
-        dw = self.tw.solve(kernels.fma(c, db, r2, out=r2), inplace=True)
-        w += dw
-        b += db
+        EW, EB = co.prolong_from(kernels.cb_rowsum(co.blk, co.nr, c, b))
+        kernels.prolong_add(co.blk, co.ilo, co.ihi, co.iwt, EW, EB, w, b, add=True)
+        tb.solve_fx(r[1], c, w, out=b)
+        tw.solve_fx(r[0], c, b, out=w)
         return z
 
     def _apply(self, x, out=None):
@@ -548,11 +524,11 @@ class LineSystem:
         w, b = Z[0], Z[1]
         if work is None:
             work = (np.empty((n, m, k)), np.empty((n, m, k)))
-        r2, ab = work
-        w[...] = R[0]
-        kernels.ldl_solve_k(self.tw.f, w.reshape(n * m, k))
-        kernels.fma_k(c, w, R[1], out=b)
-        kernels.ldl_solve_k(self.tb.f, b.reshape(n * m, k))
+        r2 = work[0]
+        flat = lambda a: a.reshape(n * m, k)  # noqa: E731
+        tw, tb = self.tw.f, self.tb.f
+        kernels.ldl_solve_fx_k(tw, flat(R[0]), out=flat(w))
+        kernels.ldl_solve_fx_k(tb, flat(R[1]), c, flat(w), out=flat(b))
         co = self.coarse
         nr, nc = co.nr, co.nc
         X = kernels.cb_rowsum_k(co.blk, nr, c, b, r2)       # word-line residual, block sums
@@ -566,22 +542,9 @@ class LineSystem:
         EW = np.ascontiguousarray((co.phi @ Wc.transpose(1, 0, 2).reshape(nc, nr * k))
                                   .reshape(m, nr, k).transpose(1, 0, 2))      # (nr, m, k)
         EB = np.ascontiguousarray(np.repeat(Bc, co.csz, axis=1))              # (nr, m, k)
-        if not kernels.coarse_update_k(co.blk, co.ilo, co.ihi, co.iwt, EW, EB, self.dw,
-                                       self._ew, self.db, self._eb, c, w, b, r2, ab):
-            ew = np.ascontiguousarray(EW[co.blk])
-            a0 = co.iwt[:, None, None]
-            eb = a0 * EB[co.ilo] + (1.0 - a0) * EB[co.ihi]
-            w += ew
-            b += eb
-            aw = np.empty_like(ew)
-            kernels.matvec_k(n, m, self.dw, self._ew, self.db, self._eb, c, ew, eb, aw, ab)
-            r2 -= aw
-            ab *= -1.0
-        kernels.ldl_solve_k(self.tb.f, ab.reshape(n * m, k))
-        kernels.fma_k(c, ab, r2, out=r2)
-        kernels.ldl_solve_k(self.tw.f, r2.reshape(n * m, k))
-        w += r2
-        b += ab
+        kernels.prolong_add_k(co.blk, co.ilo, co.ihi, co.iwt, EW, EB, w, b)
+        kernels.ldl_solve_fx_k(tb, flat(R[1]), c, flat(w), out=flat(b))
+        kernels.ldl_solve_fx_k(tw, flat(R[0]), c, flat(b), out=flat(w))
         return Z
 
     def _apply_k(self, X, Y=None):
