@@ -4,10 +4,12 @@ and a tile study on 1 vs 2 Dask workers.
 Rows (all measured in this run, on the same seeded problems; cells log-uniform in
 10 kohm-1 Mohm, 1 ohm segments, inputs uniform in 0-0.2 V):
 
-* batched reads: per-vector cost of ``LineSystem.solve_many`` over a batch of 256
-  inputs on a 256 x 256 tile (set-up, i.e. line factorisations and coarse grid,
-  included and shared), against one whole single read (``dc_linear``: set-up and
-  PCG) -- the ratio is how many times cheaper a batched vector is;
+* batched reads: per-vector cost over a batch of 256 inputs on a 256 x 256 tile
+  (set-up included and shared), against one whole single read (``dc_linear``: set-up
+  and PCG) -- the ratio is how many times cheaper a batched vector is; two rows:
+  ``LineSystem.solve_many`` (blocked PCG, what batches smaller than the tile's rows use)
+  and ``Tile.read`` (what a user's batch of >= rows inputs uses: the tile's transfer
+  matrix by Schur elimination, then one matrix product);
 * small arrays N = 16, 32, 64: ``dc_linear`` (whole call) against ``scipy spsolve`` on
   the same assembled matrix (assembly not timed for spsolve);
 * N = 256, 1024, 2048: ``dc_linear`` against the reference solver of
@@ -41,6 +43,7 @@ def _problem(n, seed=0):
 
 
 def run_batched(n: int = 256, batch: int = 256):
+    from memli.analog.tiles import Tile
     from memli.circuits.crossbar import dc_linear
     from memli.circuits.network import Network, Terminals, Wires
     g, v = _problem(n)
@@ -61,11 +64,23 @@ def run_batched(n: int = 256, batch: int = 256):
     i_b = (g * (W[0] - B[0])).sum(axis=0)
     i_s = dc_linear(g, V[0], 1.0, 1.0).i_out_a
     err = float(np.max(np.abs(i_b - i_s)) / np.max(np.abs(i_s)))
-    return [(f"analog batched read {n}x{n}, per vector at batch {batch} (baseline one "
-             "dc_linear read)", n, t_single, t_batch / batch,
-             f"batch of {batch} in {t_batch:.2f} s (median of 3), PCG {info.iterations} it, "
-             f"worst residual {info.residual:.1e}; |I_batch - I_single| / max I = {err:.1e}; "
-             "target ratio >= 5x")]
+    rows = [(f"analog batched PCG solve {n}x{n}, per vector at batch {batch} (baseline "
+             "one dc_linear read)", n, t_single, t_batch / batch,
+             f"LineSystem.solve_many: batch of {batch} in {t_batch:.2f} s (median of 3), PCG "
+             f"{info.iterations} it, worst residual {info.residual:.1e}; "
+             f"|I_batch - I_single| / max I = {err:.1e}")]
+
+    def tile_read():
+        box["t"] = Tile(g, Wires(1, 1, 0, 0)).read(V)
+    t_tile = median_time(tile_read, repeat=3)
+    i_t = box["t"][0]
+    err_t = float(np.max(np.abs(i_t - i_s)) / np.max(np.abs(i_s)))
+    rows.append((f"analog tile read {n}x{n}, per vector at batch {batch} (baseline one "
+                 "dc_linear read)", n, t_single, t_tile / batch,
+                 f"Tile.read (set-up included; batch >= rows: transfer matrix by Schur "
+                 f"elimination): batch of {batch} in {t_tile:.2f} s (median of 3); "
+                 f"|I_tile - I_single| / max I = {err_t:.1e}; target ratio >= 5x"))
+    return rows
 
 
 def run_small():

@@ -8,8 +8,10 @@ Reads share one set-up: the nodal matrix is factorised once (band Cholesky for s
 tiles, line factorisations and coarse grid for large ones,
 :class:`memli.circuits.solver.LineSystem`) and the inputs are solved together
 (:meth:`LineSystem.solve_many`).  The read is linear in the inputs, so when there are
-more inputs than rows the tile's transfer matrix ``T`` (``I = v T``, one solve per
-row) is formed once and every input costs a matrix product.
+more inputs than rows the tile's transfer matrix ``T`` (``I = v T``) is formed once and
+every input costs a matrix product; ``T`` comes from a row-by-row Schur elimination of
+the nodal matrix (:mod:`memli.circuits.transfer`) for tiles up to 512 bit lines, from one
+solve per row beyond.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import time
 
 import numpy as np
 
+from ..circuits import transfer
 from ..circuits.crossbar import check_conductance
 from ..circuits.network import Network, Terminals, Wires
 from ..circuits.solver import RTOL
@@ -89,7 +92,14 @@ class Tile:
             if self.ideal_wires:
                 self._T = self.g.copy()
             else:
-                self._T = self._solve_exact(np.eye(self.rows))
+                net = self._network()
+                if transfer.supported(net) and self.cols <= transfer.MAX_COLS:
+                    t0 = time.perf_counter()
+                    self._T = transfer.transfer_matrix(net)
+                    self.solve_s += time.perf_counter() - t0
+                    self.solves += self.rows
+                else:
+                    self._T = self._solve_exact(np.eye(self.rows))
         return self._T
 
     def read(self, V) -> np.ndarray:

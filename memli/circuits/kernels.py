@@ -935,3 +935,20 @@ def prolong_add_k(blk, lo, hi, w0, EW, EB, w, b):
     a0 = w0[:, None, None]
     w += EW[blk]
     b += a0 * EB[lo] + (1.0 - a0) * EB[hi]
+
+
+def ldl_line_solve_k(f: "LDL", line: int, Y):
+    """Solve in place with the factors of line ``line`` of a row system (``stride 1``,
+    ``row_length`` m) for the right-hand sides of Y (m, k) (C-contiguous)."""
+    m = f.row_length
+    k = Y.shape[1]
+    invd = f.invd[line * m:(line + 1) * m]
+    l = f._lrow_full()[line * m:(line + 1) * m]
+    lib = _lib()
+    if lib is not None:
+        lib.xb_ldl_solve_k(m, 1, k, _p(invd), _p(l), _p(Y))
+        return Y
+    from scipy.linalg import lapack
+    x, _ = lapack.dpttrs(1.0 / invd, l[:-1], Y)
+    Y[...] = x
+    return Y
