@@ -268,17 +268,30 @@ class _Coarse:
         self.ilo = np.ascontiguousarray(ilo, dtype=np.int64)
         self.ihi = np.ascontiguousarray(np.minimum(ilo + 1, nr - 1), dtype=np.int64)
         self.iwt = np.ascontiguousarray(iwt, dtype=float)
+        N = nr * nc
+        idx = np.arange(N).reshape(nr, nc)              # coarse (I, J) -> I * nc + J
+        rows, cols, vals = [], [], []
+
+        def put(r, c_, v, sym=False):
+            rows.append(r.ravel())
+            cols.append(c_.ravel())
+            vals.append(v.ravel())
+            if sym:
+                rows.append(c_.ravel())
+                cols.append(r.ravel())
+                vals.append(v.ravel())
         # word-line part: sum the lines of a row block, then project along j
         DW = _row_sums(dw, rs)                           # (nr, m)
         OW = _row_sums(ow, rs) if m > 1 else np.zeros((nr, 0))
-        Aww = self._line_galerkin(DW, OW, self.phi)      # order (I, J)
+        d, o = self._line_galerkin(DW, OW, self.phi.toarray())          # (nr, nc), (nr, nc-1)
+        put(idx, idx, d)
+        put(idx[:, :-1], idx[:, 1:], o, sym=True)
         # bit-line part: sum the lines of a column block, project along i
         DB = np.add.reduceat(db, cs, axis=1).T           # (nc, n)
         OB = np.add.reduceat(ob, cs, axis=1).T if n > 1 else np.zeros((nc, 0))
-        Abb_t = self._line_galerkin(DB, OB, self.psi)    # order (J, I)
-        perm = (np.arange(nr)[None, :] * nc + np.arange(nc)[:, None]).ravel()  # (J,I)->(I,J)
-        Abb = sps.coo_matrix(Abb_t)
-        Abb = sps.csr_matrix((Abb.data, (perm[Abb.row], perm[Abb.col])), shape=Abb.shape)
+        d, o = self._line_galerkin(DB, OB, self.psi.toarray())          # (nc, nr), (nc, nr-1)
+        put(N + idx.T, N + idx.T, d)
+        put(N + idx.T[:, :-1], N + idx.T[:, 1:], o, sym=True)
         # coupling: rows grouped by (block I, hat lo), columns by (block J, hat lo)
         I_of_i = np.repeat(np.arange(nr), rsz)
         J_of_j = np.repeat(np.arange(nc), csz)
@@ -286,36 +299,33 @@ class _Coarse:
         gc = _runs(J_of_j, jlo)
         S_all = _row_sums(c, gr)
         S0 = _row_sums(c, gr, iwt)
-        rows, cols, vals = [], [], []
         for b_side, S in ((0, S0), (1, S_all - S0)):
             ib = np.minimum(ilo[gr] + b_side, nr - 1)
             for a_side, u in ((0, jwt), (1, 1.0 - jwt)):
                 T = np.add.reduceat(S * u[None, :], gc, axis=1)          # (ngr, ngc)
                 ja = np.minimum(jlo[gc] + a_side, nc - 1)
                 rr = I_of_i[gr][:, None] * nc + ja[None, :]
-                cc = ib[:, None] * nc + J_of_j[gc][None, :]
-                rows.append(rr.ravel())
-                cols.append(cc.ravel())
-                vals.append(T.ravel())
-        N = nr * nc
-        K = sps.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                           shape=(N, N))
-        A = sps.bmat([[Aww, -K], [-K.T, Abb]], format="csc")
+                cc = N + ib[:, None] * nc + J_of_j[gc][None, :]
+                put(rr, cc, -T, sym=True)
+        A = sps.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(2 * N, 2 * N)).tocsc()
         self.size = 2 * N
         self.A = A
         self.lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A")
 
     @staticmethod
     def _line_galerkin(D, O, P):
-        """sum over lines L of P^T tridiag(D[L], O[L]) P, block-diagonal over L."""
-        L, n = D.shape
-        e = np.zeros((L, n))
+        """``P^T tridiag(D[L], O[L]) P`` for every line L, with P (n, k) the dense hat
+        interpolation: the results are tridiagonal (a hat overlaps only its two
+        neighbours, and the lines couple only adjacent points); returns their
+        diagonals (L, k) and off-diagonals (L, k - 1)."""
+        n = D.shape[1]
+        diag = D @ (P * P)
+        off = D @ (P[:, :-1] * P[:, 1:])
         if n > 1:
-            e[:, :-1] = O
-        ef = e.ravel()[:-1]
-        T = sps.diags([D.ravel(), ef, ef], [0, 1, -1], format="csr")
-        Pb = sps.kron(sps.identity(L, format="csr"), P, format="csr")
-        return (Pb.T @ T @ Pb).tocsr()
+            diag += 2.0 * (O @ (P[:-1] * P[1:]))
+            off += O @ (P[:-1, :-1] * P[1:, 1:] + P[1:, :-1] * P[:-1, 1:])
+        return diag, off
 
     def prolong_from(self, X):
         """Coarse solve for a word-line residual already summed over row blocks, X
