@@ -351,7 +351,7 @@ class LineSystem:
         (n, m) and off-diagonal (n-1, m) in S (off-diagonals are minus the segment
         conductances); device coupling ``c`` (n, m) in S.
     coarse_points : int, optional
-        Coarse-grid points per direction (default: max(n, m) / 40, within 16 ... 48).
+        Coarse-grid points per direction (default: max(n, m) / 20, within 16 ... 48).
     direct_below : int
         Unknown count up to which the matrix is factorised directly (SuperLU).
     """
@@ -381,8 +381,8 @@ class LineSystem:
             return
         self.tw = _WordLines(self.dw, self.ow)
         self.tb = _BitLines(self.db, self.ob)
-        if coarse_points is None:     # one coarse point per ~40 cells, 16 ... 48
-            coarse_points = int(min(COARSE_POINTS, max(16, max(n, m) // 40)))
+        if coarse_points is None:     # one coarse point per ~20 cells, 16 ... 48
+            coarse_points = int(min(COARSE_POINTS, max(16, max(n, m) // 20)))
         self.coarse = _Coarse(self.dw, self.ow, self.db, self.ob, self.c, coarse_points)
 
     @property
