@@ -305,6 +305,34 @@ void xb_ldl_solve_fx(long len, long stride, const double *invd, const double *l,
                      const double *f, const double *c, const double *x, double *y)
 {
     long s = stride, first = stride < len ? stride : len;
+    if (s > 1 && len % s == 0) {
+        /* bit lines: row by row, each row's elements independent (vectorised) */
+        long rows = len / s;
+        for (long k = 0; k < first; k++) y[k] = x ? f[k] + c[k] * x[k] : f[k];
+        for (long i = 1; i < rows; i++) {
+            double *restrict yr = y + i * s;
+            const double *restrict yp = y + (i - 1) * s;
+            const double *restrict fr = f + i * s, *restrict lr = l + (i - 1) * s;
+            if (x) {
+                const double *restrict cr = c + i * s, *restrict xr = x + i * s;
+                for (long j = 0; j < s; j++) yr[j] = fr[j] + cr[j] * xr[j] - lr[j] * yp[j];
+            } else {
+                for (long j = 0; j < s; j++) yr[j] = fr[j] - lr[j] * yp[j];
+            }
+        }
+        {
+            double *restrict yr = y + (rows - 1) * s;
+            const double *restrict ir = invd + (rows - 1) * s;
+            for (long j = 0; j < s; j++) yr[j] *= ir[j];
+        }
+        for (long i = rows - 2; i >= 0; i--) {
+            double *restrict yr = y + i * s;
+            const double *restrict yn = y + (i + 1) * s;
+            const double *restrict ir = invd + i * s, *restrict lr = l + i * s;
+            for (long j = 0; j < s; j++) yr[j] = yr[j] * ir[j] - lr[j] * yn[j];
+        }
+        return;
+    }
     if (x) {
         for (long k = 0; k < first; k++) y[k] = f[k] + c[k] * x[k];
         for (long k = s; k < len; k++) y[k] = f[k] + c[k] * x[k] - l[k - s] * y[k - s];
