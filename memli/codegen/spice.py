@@ -38,9 +38,8 @@ import sympy as sp
 
 from .. import safetext
 from ..models import smooth
-from ._export import (PRIMITIVE_NAMES, RESERVED_NAMES, ExprPrinter, _is_trivial, cap_geometry,
-                      equation_plan, export_info, header_lines, num, param_doc_lines, safe_lines, unit_text,
-                      used_primitives)
+from ._export import (PRIMITIVE_NAMES, ExprPrinter, cap_geometry, equation_plan, export_info, header_lines,
+                      num, param_doc_lines, safe_lines, unit_text, used_primitives)
 
 __all__ = ["subckt_text", "instance_line", "subckt_name", "FUNC_BODIES", "MAX_LINE"]
 
@@ -80,132 +79,36 @@ class _SpicePrinter(ExprPrinter):
 
 @dataclass
 class _Nodes:
-    """How the model's equations are printed: sub-expressions on internal nodes and as
-    ``.func``, parameter-only factors folded into ``.param``, the current and rates."""
+    """Sub-expressions printed as internal nodes, and the current and rates using them."""
 
-    defs: list        # (symbol, expression): one internal node each
+    defs: list
     current: sp.Expr
     rates: list
-    funcs: list       # (symbol, expression): .func, expanded in place
-    ordered: list     # nodes and .func in dependency order
-    consts: list      # (symbol, expression): folded parameter-only factors (.param)
-
-
-def _fresh(stem, taken):
-    """``stem`` or ``stem_2``, ``stem_3``... whichever is not in ``taken`` (then taken)."""
-    name, k = stem, 1
-    while name.lower() in taken:
-        k += 1
-        name = f"{stem}_{k}"
-    taken.add(name.lower())
-    return name
-
-
-def _fold(e, bias, table, taken):
-    """``e`` with every group of parameter-only factors of a product, and of terms of a
-    sum, replaced by one ``.param`` symbol (ngspice does not fold constants in a
-    B-source expression: each parameter, number and operation stays a node of the
-    expression tree and of every derivative tree, evaluated at every iteration)."""
-    if e.is_Atom or not (e.free_symbols & bias):
-        return e
-    args = [_fold(a, bias, table, taken) for a in e.args]
-    if e.is_Mul or e.is_Add:
-        const = [a for a in args if not (a.free_symbols & bias)]
-        rest = [a for a in args if a.free_symbols & bias]
-        symbolic = [a for a in const if not a.is_Number]
-        # a lone parameter, its negative or its reciprocal costs the tree no more
-        # than a .param would (one operation either way)
-        lone = len(const) == 1 and (const[0].is_Symbol or _is_trivial(const[0]) or (
-            const[0].is_Pow and const[0].base.is_Symbol and const[0].exp == -1))
-        if symbolic and not lone:
-            c = e.func(*const)
-            if c not in table:
-                table[c] = sp.Symbol(_fresh(f"f_{len(table) + 1}", taken), real=True)
-            return e.func(table[c], *rest)
-    return e.func(*args)
+    funcs: list
+    ordered: list
 
 
 def _node_plan(info, plan) -> _Nodes:
     """Which named sub-expressions become internal nodes and which ``.func``.
 
     ngspice keeps one expression tree per B-source and one derivative tree per
-    controlling voltage, copied per instance (a ``.func`` is expanded in place, its
-    argument text repeated as often as the body uses it), and walks them all at every
-    Newton iteration and again in the convergence test; on a crossbar the time goes
-    to fetching tree nodes from memory.  So the trees are kept small:
-
-    * a named sub-expression that contains a state and enters that state's own rate
-      (``grow``, ``strip``: the stiff ``(1 - x)*exp(...)`` products) is written into
-      the state sources, where Newton sees its steep dependence on the state on the
-      diagonal (on a node of its own the iteration stalls at full SET);
-    * any other named sub-expression of the terminal voltage and the states used
-      more than once in the printed equations becomes a node (``V(<name>)``, a
-      behavioural current into 1 ohm, computed once per iteration); one used once
-      stays a ``.func``;
-    * a node whose expression is a softplus or limexp call (whose bodies repeat
-      their argument) gets the argument on a node of its own, ``z_<name>``;
-    * parameter-only factors and terms are folded into ``.param f_<k>`` (:func:`_fold`).
-
-    Primitives are not put on nodes apart from named sub-expressions: a node is
-    converged to ngspice's absolute voltage tolerance (vntol), which for a small
-    drive (a softplus tail of 1e-9) is noise enough to make the time-step control
-    reject steps of states near 0.
+    controlling voltage, copied per instance, and walks them all at every Newton
+    iteration; a ``.func`` is expanded in place.  A bias-dependent sub-expression the
+    model file names and the equations use more than once (``grow``, ``strip``,
+    ``block``...) is therefore computed once on its own node (``V(<name>)``, a
+    behavioural current into 1 ohm); one used once stays a ``.func``.  Primitives are
+    not put on nodes of their own: a node is converged to ngspice's absolute voltage
+    tolerance (vntol), which for a small drive (a softplus tail of 1e-9) is noise large
+    enough to make the time-step control reject steps of states near 0.
     """
     m = info.model
-    states = {s.symbol: k for k, s in enumerate(m.states)}
-    bias = {m.v} | set(states)
-    full = {}
-    for sym, e in plan.bias_defs:
-        full[sym] = _expand_in(e, full)
-    inline = {}
-    for sym, e in plan.bias_defs:
-        own = [k for s, k in states.items() if s in e.free_symbols]
-        expo = [f for f in sp.preorder_traversal(full[sym])
-                if type(f).__name__ in ("limexp", "exp") and f.free_symbols & bias]
-        if expo and any(sym in plan.rates[k].free_symbols for k in own):
-            inline[sym] = e
-    keep = [(sym, e) for sym, e in plan.bias_defs if sym not in inline]
-
-    def expand(e):
-        return _expand_in(e, inline)
-    current = expand(plan.current)
-    rates = [expand(r) for r in plan.rates]
-    keep = [(sym, expand(e)) for sym, e in keep]
     uses = {}
-    for e in [current, *rates, *[c for _, c in keep]]:
-        for sym, _ in keep:
-            uses[sym] = uses.get(sym, 0) + e.count(sym)
-    nodes = {sym for sym, e in keep if uses.get(sym, 0) >= 2
-             or type(e).__name__ in PRIMITIVE_NAMES}
-    taken = {n.lower() for n in [*m.params, *m.state_names, *info.init_names.values(),
-                                 *RESERVED_NAMES, *(str(z) for z, _ in plan.defs)]}
-    taken |= {f"xs_{n}".lower() for n in m.state_names}
-    ordered = []
-    for sym, e in keep:
-        f = type(e).__name__
-        if sym in nodes and f in ("softplus", "limexp") and not e.args[0].is_Symbol:
-            z = sp.Symbol(_fresh(f"z_{sym.name}", taken), real=True)
-            ordered.append((z, e.args[0]))
-            nodes.add(z)
-            e = e.func(z)
-        ordered.append((sym, e))
-    table = {}
-    bias_all = bias | {sym for sym, _ in ordered}
-    ordered = [(sym, _fold(e, bias_all, table, taken)) for sym, e in ordered]
-    current = _fold(current, bias_all, table, taken)
-    rates = [_fold(r, bias_all, table, taken) for r in rates]
-    defs = [(sym, e) for sym, e in ordered if sym in nodes]
-    funcs = [(sym, e) for sym, e in ordered if sym not in nodes]
-    consts = [(s, c) for c, s in table.items()]
-    return _Nodes(defs, current, rates, funcs, ordered, consts)
-
-
-def _expand_in(e, table):
-    for _ in range(len(table) + 1):
-        if not (e.free_symbols & set(table)):
-            return e
-        e = e.xreplace(table)
-    return e
+    for e in [plan.current, *plan.rates, *[c for _, c in plan.bias_defs]]:
+        for f in e.free_symbols:
+            uses[f] = uses.get(f, 0) + 1
+    defs = [(sym, e) for sym, e in plan.bias_defs if uses.get(sym, 0) >= 2]
+    funcs = [(sym, e) for sym, e in plan.bias_defs if uses.get(sym, 0) < 2]
+    return _Nodes(defs, plan.current, plan.rates, funcs, list(plan.bias_defs))
 
 
 def subckt_name(model) -> str:
@@ -306,18 +209,11 @@ def subckt_text(model_or_card, name: str | None = None, card=None) -> str:
         out.append("* parameter-only sub-expressions (computed once per instance)")
     for sym, e in plan.param_defs:
         out += _wrap(f".param {sym.name} =", "{" + pr_node.doprint(e) + "}")
-    if nodes.consts:
-        out.append("* parameter-only factors of the equations below (folded: ngspice does not "
-                   "fold constants in B-sources)")
-    for sym, e in nodes.consts:
-        out += _wrap(f".param {sym.name} =", "{" + pr_node.doprint(e) + "}")
     out.append("* terminal voltage v_pn = V(p,n)")
     out.append("e_v_pn v_pn 0 p n 1")
     if nodes.defs or nodes.funcs:
         out.append("* named sub-expressions of v_pn = V(p,n) and the states: used more than "
-                   "once: one node each, V(<name>) = <name>; used once: .func;")
-        out.append("* z_<name>: the argument of <name>; named rate terms of a state are "
-                   "written into that state's source")
+                   "once: one node each, V(<name>) = <name>; used once: .func")
     for sym, e in nodes.ordered:
         if sym in args:
             a = ", ".join(arg_names[z] for z in args[sym])
