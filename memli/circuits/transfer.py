@@ -54,6 +54,9 @@ def _inverse_lower(L):
     """Lower triangle of the inverse from a lower Cholesky factor (the upper triangle
     holds zeros or garbage: only the lower one is read afterwards)."""
     X, info = lapack.dpotri(L, lower=1, overwrite_c=1)
+    if info != 0:
+        raise ConvergenceError("crossbar transfer matrix: a Schur complement is singular; "
+                               "use the iterative reads.")
     return X
 
 
@@ -65,6 +68,8 @@ def transfer_matrix(net) -> np.ndarray:
     ------
     ValueError
         When ``net`` is not :func:`supported`.
+    ConvergenceError
+        When a Schur complement is not positive definite (negative conductances).
     """
     from threadpoolctl import threadpool_limits
     from .network import Terminals
