@@ -12,7 +12,7 @@ Rows (all measured in this run, on the same seeded problems; cells log-uniform i
   matrix by Schur elimination, then one matrix product);
 * small arrays N = 16, 32, 64: ``dc_linear`` (whole call) against ``scipy spsolve`` on
   the same assembled matrix (assembly not timed for spsolve);
-* N = 256, 1024, 2048: ``dc_linear`` against the reference solver of
+* N = 128, 256, 512, 1024, 2048: ``dc_linear`` against the reference solver of
   ``../shared/reference/crossbar`` (``fastline.pcg_fast_multigrid``, numba, one thread,
   set-up included; its own stopping test ``||r|| <= 1e-10 ||I_ideal||``; memli stops at
   ``||r|| <= 1e-13 ||f||``).  When numba is missing, its numpy twin
@@ -123,7 +123,7 @@ def _reference():
                 "numba not installed)"), None
 
 
-def run_large(sizes=(256, 1024, 2048)):
+def run_large(sizes=(128, 256, 512, 1024, 2048)):
     from memli.circuits.crossbar import dc_linear
     ref, why = _reference()
     rows = []
@@ -208,7 +208,7 @@ def run_study(quick: bool = False):
 
 def run(quick: bool = False, full: bool = False):
     rows = run_batched() + run_small()
-    rows += run_large((256, 1024) if quick else (256, 1024, 2048))
+    rows += run_large((128, 256, 1024) if quick else (128, 256, 512, 1024, 2048))
     rows += cpu_check() + run_study(quick)
     return rows
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sps
 import scipy.sparse.linalg as spla
+from scipy.linalg import cho_factor, cho_solve
 
 from ..errors import ConvergenceError
 from . import kernels
@@ -49,6 +50,9 @@ BLOCK_BYTES = 1 << 20
 
 #: coarse grid points per direction (the coarse problem has 2 * nc^2 unknowns)
 COARSE_POINTS = 48
+
+#: coarse problems up to this many unknowns are factorised densely (Cholesky)
+DENSE_COARSE = 512
 
 
 @dataclass
@@ -217,13 +221,22 @@ def _hats(n: int, nc_max: int):
     return starts, sizes, centers, lo, wt0
 
 
-def _interp_matrix(lo, wt0, nc):
+def _interp_matrix(lo, wt0, nc, dense: bool = False):
+    """Hat interpolation (n, nc) from coarse points to a line of n: CSR, or an array."""
     n = len(lo)
     hi = np.minimum(lo + 1, nc - 1)
     rows = np.concatenate([np.arange(n), np.arange(n)])
     cols = np.concatenate([lo, hi])
     vals = np.concatenate([wt0, 1.0 - wt0])
+    if dense:
+        P = np.zeros((n, nc))
+        np.add.at(P, (rows, cols), vals)
+        return P
     return sps.csr_matrix((vals, (rows, cols)), shape=(n, nc))
+
+
+def _dense(P):
+    return P if isinstance(P, np.ndarray) else P.toarray()
 
 
 def _runs(*keys):
@@ -260,10 +273,12 @@ class _Coarse:
         self.rs, self.rsz, self.cs, self.csz = rs, rsz, cs, csz
         nr, nc = len(rs), len(cs)
         self.nr, self.nc = nr, nc
-        self.phi = _interp_matrix(jlo, jwt, nc)          # (m, nc): w along j
-        self.psi = _interp_matrix(ilo, iwt, nr)          # (n, nr): b along i
-        self.phiT = self.phi.T.tocsr()
-        self.psiT = self.psi.T.tocsr()
+        # small coarse grids: dense interpolation and a dense Cholesky (no sparse set-up)
+        self.dense = 2 * nr * nc <= DENSE_COARSE
+        self.phi = _interp_matrix(jlo, jwt, nc, self.dense)      # (m, nc): w along j
+        self.psi = _interp_matrix(ilo, iwt, nr, self.dense)      # (n, nr): b along i
+        self.phiT = self.phi.T if self.dense else self.phi.T.tocsr()
+        self.psiT = self.psi.T if self.dense else self.psi.T.tocsr()
         self.blk = np.ascontiguousarray(np.repeat(np.arange(nr), rsz), dtype=np.int64)
         self.ilo = np.ascontiguousarray(ilo, dtype=np.int64)
         self.ihi = np.ascontiguousarray(np.minimum(ilo + 1, nr - 1), dtype=np.int64)
@@ -283,13 +298,13 @@ class _Coarse:
         # word-line part: sum the lines of a row block, then project along j
         DW = _row_sums(dw, rs)                           # (nr, m)
         OW = _row_sums(ow, rs) if m > 1 else np.zeros((nr, 0))
-        d, o = self._line_galerkin(DW, OW, self.phi.toarray())          # (nr, nc), (nr, nc-1)
+        d, o = self._line_galerkin(DW, OW, _dense(self.phi))            # (nr, nc), (nr, nc-1)
         put(idx, idx, d)
         put(idx[:, :-1], idx[:, 1:], o, sym=True)
         # bit-line part: sum the lines of a column block, project along i
         DB = np.add.reduceat(db, cs, axis=1).T           # (nc, n)
         OB = np.add.reduceat(ob, cs, axis=1).T if n > 1 else np.zeros((nc, 0))
-        d, o = self._line_galerkin(DB, OB, self.psi.toarray())          # (nc, nr), (nc, nr-1)
+        d, o = self._line_galerkin(DB, OB, _dense(self.psi))            # (nc, nr), (nc, nr-1)
         put(N + idx.T, N + idx.T, d)
         put(N + idx.T[:, :-1], N + idx.T[:, 1:], o, sym=True)
         # coupling: rows grouped by (block I, hat lo), columns by (block J, hat lo)
@@ -307,11 +322,17 @@ class _Coarse:
                 rr = I_of_i[gr][:, None] * nc + ja[None, :]
                 cc = N + ib[:, None] * nc + J_of_j[gc][None, :]
                 put(rr, cc, -T, sym=True)
-        A = sps.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                           shape=(2 * N, 2 * N)).tocsc()
+        rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
         self.size = 2 * N
+        if self.dense:
+            A = np.zeros((2 * N, 2 * N))
+            np.add.at(A, (rows, cols), vals)
+            self.cho = cho_factor(A, lower=True, check_finite=False)
+            self.solve = lambda r: cho_solve(self.cho, r, check_finite=False)  # noqa: E731
+        else:
+            A = sps.coo_matrix((vals, (rows, cols)), shape=(2 * N, 2 * N)).tocsc()
+            self.solve = spla.splu(A, permc_spec="MMD_AT_PLUS_A").solve
         self.A = A
-        self.lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A")
 
     @staticmethod
     def _line_galerkin(D, O, P):
@@ -333,7 +354,7 @@ class _Coarse:
         is interpolated."""
         R = (self.phiT @ X.T).T                                   # (nr, nc)
         N = self.nr * self.nc
-        E = self.lu.solve(np.concatenate([R.ravel(), np.zeros(N)]))
+        E = self.solve(np.concatenate([R.ravel(), np.zeros(N)]))
         W = E[:N].reshape(self.nr, self.nc)
         B = E[N:].reshape(self.nr, self.nc)
         EW = np.ascontiguousarray((self.phi @ W.T).T)             # (nr, m)
@@ -351,7 +372,7 @@ class LineSystem:
         (n, m) and off-diagonal (n-1, m) in S (off-diagonals are minus the segment
         conductances); device coupling ``c`` (n, m) in S.
     coarse_points : int, optional
-        Coarse-grid points per direction (default: max(n, m) / 20, within 16 ... 48).
+        Coarse-grid points per direction (default: max(n, m) / 24, within 4 ... 48).
     direct_below : int
         Unknown count up to which the matrix is factorised directly (SuperLU).
     """
@@ -381,8 +402,8 @@ class LineSystem:
             return
         self.tw = _WordLines(self.dw, self.ow)
         self.tb = _BitLines(self.db, self.ob)
-        if coarse_points is None:     # one coarse point per ~20 cells, 16 ... 48
-            coarse_points = int(min(COARSE_POINTS, max(16, max(n, m) // 20)))
+        if coarse_points is None:     # one coarse point per ~24 cells, 4 ... 48
+            coarse_points = int(min(COARSE_POINTS, max(4, -(-max(n, m) // 24))))
         self.coarse = _Coarse(self.dw, self.ow, self.db, self.ob, self.c, coarse_points)
 
     @property
@@ -560,7 +581,7 @@ class LineSystem:
         N = nr * nc
         rhs = np.zeros((2 * N, k))
         rhs[:N] = Rc.transpose(1, 0, 2).reshape(N, k)
-        E = co.lu.solve(rhs)
+        E = co.solve(rhs)
         Wc = E[:N].reshape(nr, nc, k)
         Bc = E[N:].reshape(nr, nc, k)
         EW = np.ascontiguousarray((co.phi @ Wc.transpose(1, 0, 2).reshape(nc, nr * k))
