@@ -10,8 +10,8 @@ tiles, line factorisations and coarse grid for large ones,
 (:meth:`LineSystem.solve_many`).  The read is linear in the inputs, so when there are
 more inputs than rows the tile's transfer matrix ``T`` (``I = v T``) is formed once and
 every input costs a matrix product; ``T`` comes from a row-by-row Schur elimination of
-the nodal matrix (:mod:`memli.circuits.transfer`) for tiles up to 512 bit lines, from one
-solve per row beyond.
+the nodal matrix (:mod:`memli.circuits.transfer`) for tiles from about 25 x 25 up to 512
+bit lines, from one (band or iterative) solve per row otherwise.
 """
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ from ..circuits.crossbar import check_conductance
 from ..circuits.network import Network, Terminals, Wires
 from ..circuits.solver import RTOL
 from ..errors import DataError
+
+
+#: band-factorised tiles with at most this many cells form their transfer matrix by
+#: one band solve of all unit inputs (below ~25 x 25 it beats the Schur elimination)
+SCHUR_MIN_CELLS = 640
 
 
 class Tile:
@@ -93,7 +98,10 @@ class Tile:
                 self._T = self.g.copy()
             else:
                 net = self._network()
-                if transfer.supported(net) and self.cols <= transfer.MAX_COLS:
+                # tiles of up to ~25 x 25 cells: one band solve of all rows is faster
+                small = net.mode == "lines" and net._sys.band is not None \
+                    and self.rows * self.cols <= SCHUR_MIN_CELLS
+                if transfer.supported(net) and self.cols <= transfer.MAX_COLS and not small:
                     t0 = time.perf_counter()
                     self._T = transfer.transfer_matrix(net)
                     self.solve_s += time.perf_counter() - t0
