@@ -172,7 +172,7 @@ def cpu_check(tasks: int = 16):
 
     from dask.distributed import Client, LocalCluster
     kw = dict(threads_per_worker=1, processes=True, dashboard_address=None,
-              silence_logs=logging.ERROR)
+              silence_logs=logging.CRITICAL)  # shutdown comm errors are noise
     t = {}
     with LocalCluster(n_workers=1, **kw) as c1, LocalCluster(n_workers=2, **kw) as c2:
         for n, cl in ((1, c1), (2, c2)):

@@ -28,7 +28,7 @@ def _times(study: dict, repeat: int):
     from memli.studies import run_study
     from memli.studies.runner import read_table
     kw = dict(threads_per_worker=1, processes=True, dashboard_address=None,
-              silence_logs=logging.ERROR)
+              silence_logs=logging.CRITICAL)  # shutdown comm errors are noise
     with LocalCluster(n_workers=1, **kw) as c1, LocalCluster(n_workers=2, **kw) as c2, \
             tempfile.TemporaryDirectory() as tmp:
         ts = {1: [], 2: []}
