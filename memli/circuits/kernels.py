@@ -127,16 +127,6 @@ void xb_fma(long len, const double *c, const double *x, const double *y, double 
     for (long k = 0; k < len; k++) out[k] = c[k] * x[k] + y[k];
 }
 
-/* out[I, j] = sum of r[i, j] over the rows i of block I (block of row i: blk[i]) */
-void xb_rowsum(long n, long m, const long *blk, const double *r, double *out)
-{
-    for (long i = 0; i < n; i++) {
-        double *o = out + blk[i] * m;
-        const double *ri = r + i * m;
-        for (long j = 0; j < m; j++) o[j] += ri[j];
-    }
-}
-
 /* coarse-grid prolongation added in place:
    w[i, j] += EW[blk[i], j]       (EW: word-line correction interpolated along j, (nr, m))
    b[i, j] += w0[i] EB[lo[i], j] + (1 - w0[i]) EB[hi[i], j]   (EB: (nr, m), const in j-block) */
@@ -520,8 +510,6 @@ def _lib():
     lib.xb_matvec_dot.restype = ctypes.c_double
     lib.xb_cg_step.argtypes = [L, ctypes.c_double, d, d, d, d]
     lib.xb_cg_step.restype = ctypes.c_double
-    lib.xb_rowsum.argtypes = [L, L, lp, d, d]
-    lib.xb_rowsum.restype = None
     lib.xb_prolong_add.argtypes = [L, L, lp, lp, lp, d, d, d, d, d, L]
     lib.xb_prolong_add.restype = None
     lib.xb_dot.argtypes = [L, d, d]
@@ -607,19 +595,6 @@ def _pl(a):
     if not (a.flags.c_contiguous and a.dtype == np.int64):
         raise ValueError("crossbar kernel: index arrays must be C-contiguous int64")
     return a.__array_interface__["data"][0]
-
-
-def rowsum(blk, nblocks, r):
-    """Sum the rows of r (n, m) within blocks (``blk[i]`` = block of row i)."""
-    n, m = r.shape
-    lib = _lib()
-    if lib is not None:
-        out = np.zeros((nblocks, m))
-        lib.xb_rowsum(n, m, _pl(blk), _p(r), _p(out))
-        return out
-    out = np.zeros((nblocks, m))
-    np.add.at(out, blk, r)
-    return out
 
 
 def prolong_add(blk, lo, hi, w0, EW, EB, w, b, add: bool = True):
@@ -934,7 +909,12 @@ def ldl_solve_fx_k(f: "LDL", F, c=None, X=None, out=None):
         if Y is not F:
             Y[...] = F
     else:
-        fma_k(c, X, F, out=Y)
+        cc = np.reshape(c, (-1, 1))
+        if Y is F:
+            Y += cc * X
+        else:
+            np.multiply(cc, X, out=Y)
+            Y += F
     ldl_solve_k(f, Y.reshape(f.len, k))
     return Y
 

@@ -171,14 +171,18 @@ def test_c_kernels_match_numpy_fallback():
     w1, b1, i1 = net.solve()
     x = np.random.default_rng(1).random((2, 64, 64))
     z1 = net._sys.precondition(x)
+    X = np.ascontiguousarray(np.stack([x, -x, 0.5 * x], axis=-1))     # batched: k = 3
+    Z1 = net._sys.precondition_k(X, np.empty_like(X))
     lib = kernels._LIB["lib"]
     try:
         kernels._LIB["lib"] = None
         net2 = Network(g, Wires(1, 1, 0, 0), Terminals.make(64, 64, v))
         w2, b2, i2 = net2.solve()
         z2 = net2._sys.precondition(x)
+        Z2 = net2._sys.precondition_k(X, np.empty_like(X))
     finally:
         kernels._LIB["lib"] = lib
+    assert np.max(np.abs(Z1 - Z2)) <= 1e-9 * np.max(np.abs(Z1))
     # same algorithm, different summation order: agreement to 1e-12 V, same iterations,
     # and the same preconditioner (1e-9 relative: rounding through 4 line solves)
     assert np.max(np.abs(w1 - w2)) < 1e-12 and np.max(np.abs(b1 - b2)) < 1e-12
