@@ -152,14 +152,6 @@ void xb_prolong_add(long n, long m, const long *blk, const long *lo, const long 
     }
 }
 
-void xb_ldl_solve(long len, long stride, const double *invd, const double *l, double *y)
-{
-    for (long k = stride; k < len; k++) y[k] -= l[k - stride] * y[k - stride];
-    long k0 = len - stride < 0 ? 0 : len - stride;
-    for (long k = len - 1; k >= k0; k--) y[k] *= invd[k];
-    for (long k = k0 - 1; k >= 0; k--) y[k] = y[k] * invd[k] - l[k] * y[k + stride];
-}
-
 /* ---- many right-hand sides: vectors stored (len, k), element (p, r) at p*k + r ---- */
 void xb_matvec_k(long n, long m, long k, const double *dw, const double *ew,
                  const double *db, const double *eb, const double *c, const double *w,
@@ -179,31 +171,6 @@ void xb_matvec_k(long n, long m, long k, const double *dw, const double *ew,
             ywp[r] = d1 * wp[r] + cw + er * wr[r] + el * wl[r];
             ybp[r] = d2 * bp[r] - cw + bd * bd_[r] + bu * bu_[r];
         }
-    }
-}
-
-/* LDL^T solves (factors of xb_ldl_factor) for k right-hand sides at once */
-void xb_ldl_solve_k(long len, long stride, long k, const double *invd, const double *l,
-                    double *y)
-{
-    for (long p = stride; p < len; p++) {
-        double lp = l[p - stride];
-        double *yp = y + p * k;
-        const double *yq = y + (p - stride) * k;
-        if (lp != 0.0)
-            for (long r = 0; r < k; r++) yp[r] -= lp * yq[r];
-    }
-    long p0 = len - stride < 0 ? 0 : len - stride;
-    for (long p = len - 1; p >= p0; p--) {
-        double s = invd[p];
-        double *yp = y + p * k;
-        for (long r = 0; r < k; r++) yp[r] *= s;
-    }
-    for (long p = p0 - 1; p >= 0; p--) {
-        double s = invd[p], lp = l[p];
-        double *yp = y + p * k;
-        const double *yq = y + (p + stride) * k;
-        for (long r = 0; r < k; r++) yp[r] = yp[r] * s - lp * yq[r];
     }
 }
 
@@ -302,7 +269,8 @@ void xb_ldl_solve_fx(long len, long stride, const double *invd, const double *l,
         for (long i = 1; i < rows; i++) {
             double *restrict yr = y + i * s;
             const double *restrict yp = y + (i - 1) * s;
-            const double *restrict fr = f + i * s, *restrict lr = l + (i - 1) * s;
+            const double *fr = f + i * s;          /* may be y itself */
+            const double *restrict lr = l + (i - 1) * s;
             if (x) {
                 const double *restrict cr = c + i * s, *restrict xr = x + i * s;
                 for (long j = 0; j < s; j++) yr[j] = fr[j] + cr[j] * xr[j] - lr[j] * yp[j];
@@ -379,8 +347,11 @@ void xb_cb_rowsum(long n, long m, long nb, const long *blk, const double *c,
     }
 }
 
-/* Word-line solves of xb_ldl_solve_rows8, fused: y = T^{-1} (f + c x) (x may be NULL;
-   y may be f, never x). */
+/* Word-line LDL^T solves y = T^{-1} (f + c x) (x may be NULL; y may be f, never x),
+   8 rows at a time through a small transposed buffer (the 8 rows are m doubles apart:
+   walking them in place would make 8 streams that collide in the cache when m is a
+   power of two).  Factors are stored per block of 8 rows as (block, j, r):
+   invdB[(b*m + j)*8 + r]; rows past n are padding. */
 void xb_ldl_solve_rows8_fx(long n, long m, const double *invdB, const double *lB,
                            const double *f, const double *c, const double *x, double *y,
                            double *buf)
@@ -441,46 +412,6 @@ void xb_prolong_add_k(long n, long m, long k, const long *blk, const long *lo,
     }
 }
 
-/* Word-line LDL^T solves, 8 rows at a time through a small transposed buffer (the 8
-   rows are m doubles apart: walking them in place would make 8 streams that collide in
-   the cache when m is a power of two).  Factors are stored per block of 8 rows as
-   (block, j, r): invdB[(b*m + j)*8 + r]; rows past n are padding. */
-void xb_ldl_solve_rows8(long n, long m, const double *invdB, const double *lB, double *y,
-                        double *buf)
-{
-    long nb = (n + 7) / 8;
-    for (long b = 0; b < nb; b++) {
-        long i0 = b * 8, rows = n - i0 < 8 ? n - i0 : 8;
-        const double *iv = invdB + b * m * 8, *ll = lB + b * m * 8;
-        for (long r = 0; r < 8; r++) {
-            if (r < rows) {
-                const double *yr = y + (i0 + r) * m;
-                for (long j = 0; j < m; j++) buf[j * 8 + r] = yr[j];
-            } else {
-                for (long j = 0; j < m; j++) buf[j * 8 + r] = 0.0;
-            }
-        }
-        for (long j = 1; j < m; j++) {
-            double *bj = buf + j * 8;
-            const double *bp = bj - 8, *lp = ll + (j - 1) * 8;
-            for (long r = 0; r < 8; r++) bj[r] -= lp[r] * bp[r];
-        }
-        {
-            double *bj = buf + (m - 1) * 8;
-            const double *ivj = iv + (m - 1) * 8;
-            for (long r = 0; r < 8; r++) bj[r] *= ivj[r];
-        }
-        for (long j = m - 2; j >= 0; j--) {
-            double *bj = buf + j * 8;
-            const double *bn = bj + 8, *lj = ll + j * 8, *ivj = iv + j * 8;
-            for (long r = 0; r < 8; r++) bj[r] = bj[r] * ivj[r] - lj[r] * bn[r];
-        }
-        for (long r = 0; r < rows; r++) {
-            double *yr = y + (i0 + r) * m;
-            for (long j = 0; j < m; j++) yr[j] = buf[j * 8 + r];
-        }
-    }
-}
 """
 
 _LIB = {"lib": None, "tried": False}
@@ -504,8 +435,6 @@ def _lib():
     lib.xb_matvec.restype = None
     lib.xb_ldl_factor.argtypes = [L, L, d, d]
     lib.xb_ldl_factor.restype = L
-    lib.xb_ldl_solve.argtypes = [L, L, d, d, d]
-    lib.xb_ldl_solve.restype = None
     lib.xb_matvec_dot.argtypes = [L, L] + [d] * 9
     lib.xb_matvec_dot.restype = ctypes.c_double
     lib.xb_cg_step.argtypes = [L, ctypes.c_double, d, d, d, d]
@@ -520,8 +449,6 @@ def _lib():
     lib.xb_fma.restype = None
     lib.xb_matvec_k.argtypes = [L, L, L] + [d] * 9
     lib.xb_matvec_k.restype = None
-    lib.xb_ldl_solve_k.argtypes = [L, L, L, d, d, d]
-    lib.xb_ldl_solve_k.restype = None
     lib.xb_dot_k.argtypes = [L, L, d, d, d]
     lib.xb_dot_k.restype = None
     lib.xb_cg_step_k.argtypes = [L, L, d, d, d, d, d, d]
@@ -530,8 +457,6 @@ def _lib():
     lib.xb_cg_dir_k.restype = None
     lib.xb_fma_k.argtypes = [L, L, d, d, d, d]
     lib.xb_fma_k.restype = None
-    lib.xb_ldl_solve_rows8.argtypes = [L, L, d, d, d, d]
-    lib.xb_ldl_solve_rows8.restype = None
     lib.xb_cb_rowsum_k.argtypes = [L, L, L, L, lp, d, d, d, d]
     lib.xb_cb_rowsum_k.restype = None
     lib.xb_ldl_solve_fx.argtypes = [L, L, d, d, d, d, d, d]
@@ -711,14 +636,7 @@ class LDL:
         y = r if inplace else np.array(r, dtype=float, order="C", copy=True)
         lib = _lib()
         if lib is not None:
-            if self.stride == 1 and self.row_length:
-                m = self.row_length
-                n = self.len // m
-                ivb, lb, buf = self._blocks8()
-                lib.xb_ldl_solve_rows8(n, m, _p(ivb), _p(lb), _p(y), _p(buf))
-            else:
-                lib.xb_ldl_solve(self.len, self.stride, _p(self.invd), _p(self.l), _p(y))
-            return y
+            return self.solve_fx(y, out=y)
         s = self.stride
         yf = y.reshape(-1)
         if s > 1:
@@ -807,7 +725,8 @@ def ldl_solve_k(f: "LDL", y):
     lib = _lib()
     l = f._lrow_full() if f.stride == 1 else f.l
     if lib is not None:
-        lib.xb_ldl_solve_k(f.len, f.stride, k, _p(f.invd), _p(l), _p(y))
+        lib.xb_ldl_solve_fx_k(f.len, f.stride, k, _p(f.invd), _p(l), _p(y), None, None,
+                              _p(y))
         return y
     s = f.stride
     Y = y.reshape(-1, k)
@@ -954,7 +873,7 @@ def ldl_line_solve_k(f: "LDL", line: int, Y):
     l = f._lrow_full()[line * m:(line + 1) * m]
     lib = _lib()
     if lib is not None:
-        lib.xb_ldl_solve_k(m, 1, k, _p(invd), _p(l), _p(Y))
+        lib.xb_ldl_solve_fx_k(m, 1, k, _p(invd), _p(l), _p(Y), None, None, _p(Y))
         return Y
     from scipy.linalg import lapack
     x, _ = lapack.dpttrs(1.0 / invd, l[:-1], Y)
