@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .. import safetext
+from ..capacitance import EPS0_F_PER_M
 from ..models import smooth
 from ._export import (PRIMITIVE_NAMES, ExprPrinter, cap_geometry, equation_plan, export_info, header_lines,
                       num, param_doc_lines, safe_lines, unit_text, used_primitives)
@@ -239,7 +240,7 @@ def subckt_text(model_or_card, name: str | None = None, card=None) -> str:
                      f"V(tran_on)*{rate} + (1-V(tran_on))*({ini_n}-V(xs_{s.name}))")
         out.append(f"c_{s.name} xs_{s.name} 0 1 IC={{{ini_n}}}")
         out.append(f"r_{s.name} xs_{s.name} 0 1e12")
-    out.append(f"c_cell p n {{eps_r*8.8541878128e-12*{area}/{thick}}}")
+    out.append(f"c_cell p n {{eps_r*{EPS0_F_PER_M!r}*{area}/{thick}}}")
     out.append(f".ends {name}")
     return "\n".join(safe_lines(out, "*", f"subcircuit {name}")) + "\n"
 

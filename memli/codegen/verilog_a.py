@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..capacitance import EPS0_F_PER_M
 from ..models import smooth
 from .. import safetext
 from ._export import (DC_SEMANTICS, ExportInfo, ExprPrinter, cap_geometry, equation_plan,
@@ -194,7 +195,7 @@ def module_text(model, card=None) -> str:
         out.append("        // parameter-only")
     for k, e in plan.param_defs:
         out += _stmt(f"        {k} =", txt(e) + ";")
-    out.append(f"        c_cell_f = eps_r * `P_EPS0 * {area} / {thick};")
+    out.append(f"        c_cell_f = eps_r * {EPS0_F_PER_M!r} * {area} / {thick};")
     out.append("        v_pn = V(p, n);")
     for s in m.states:
         sc = info.scales[s.name]
