@@ -121,12 +121,6 @@ void xb_cg_dir(long len, double beta, const double *z, double *p)
     for (long k = 0; k < len; k++) p[k] = z[k] + beta * p[k];
 }
 
-/* out = c * x + y */
-void xb_fma(long len, const double *c, const double *x, const double *y, double *out)
-{
-    for (long k = 0; k < len; k++) out[k] = c[k] * x[k] + y[k];
-}
-
 /* coarse-grid prolongation added in place:
    w[i, j] += EW[blk[i], j]       (EW: word-line correction interpolated along j, (nr, m))
    b[i, j] += w0[i] EB[lo[i], j] + (1 - w0[i]) EB[hi[i], j]   (EB: (nr, m), const in j-block) */
@@ -223,17 +217,6 @@ void xb_cg_dir_k(long len, long k, const double *beta, const double *z, double *
     }
 }
 
-/* out = c * x + y, c per row */
-void xb_fma_k(long len, long k, const double *c, const double *x, const double *y,
-              double *out)
-{
-    for (long i = 0; i < len; i++) {
-        double ci = c[i];
-        const double *xi = x + i * k, *yi = y + i * k;
-        double *oi = out + i * k;
-        for (long r = 0; r < k; r++) oi[r] = ci * xi[r] + yi[r];
-    }
-}
 /* r2 = c * b (per cell, k columns) and X[blk[i], j, :] += r2[i, j, :] (X zeroed here) */
 void xb_cb_rowsum_k(long n, long m, long k, long nb, const long *blk, const double *c,
                     const double *b, double *r2, double *X)
@@ -445,8 +428,6 @@ def _lib():
     lib.xb_dot.restype = ctypes.c_double
     lib.xb_cg_dir.argtypes = [L, ctypes.c_double, d, d]
     lib.xb_cg_dir.restype = None
-    lib.xb_fma.argtypes = [L, d, d, d, d]
-    lib.xb_fma.restype = None
     lib.xb_matvec_k.argtypes = [L, L, L] + [d] * 9
     lib.xb_matvec_k.restype = None
     lib.xb_dot_k.argtypes = [L, L, d, d, d]
@@ -455,8 +436,6 @@ def _lib():
     lib.xb_cg_step_k.restype = None
     lib.xb_cg_dir_k.argtypes = [L, L, d, d, d]
     lib.xb_cg_dir_k.restype = None
-    lib.xb_fma_k.argtypes = [L, L, d, d, d, d]
-    lib.xb_fma_k.restype = None
     lib.xb_cb_rowsum_k.argtypes = [L, L, L, L, lp, d, d, d, d]
     lib.xb_cb_rowsum_k.restype = None
     lib.xb_ldl_solve_fx.argtypes = [L, L, d, d, d, d, d, d]
@@ -556,21 +535,6 @@ def cg_dir(beta, z, p):
     return p
 
 
-def fma(c, x, y, out=None):
-    """c * x + y (new array unless ``out``)."""
-    out = np.empty(np.shape(x)) if out is None else out
-    lib = _lib()
-    if lib is not None:
-        lib.xb_fma(out.size, _p(c), _p(x), _p(y), _p(out))
-        return out
-    if out is y or np.shares_memory(out, y):
-        out += c * x
-    else:
-        np.multiply(c, x, out=out)
-        out += y
-    return out
-
-
 def matvec_dot(n, m, dw, ew, db, eb, c, w, b, yw, yb) -> float:
     """:func:`matvec` that also returns ``w.yw + b.yb``."""
     lib = _lib()
@@ -579,6 +543,20 @@ def matvec_dot(n, m, dw, ew, db, eb, c, w, b, yw, yb) -> float:
                                        _p(b), _p(yw), _p(yb)))
     matvec(n, m, dw, ew, db, eb, c, w, b, yw, yb)
     return float(np.vdot(w, yw) + np.vdot(b, yb))
+
+
+def _fma_np(c, x, f, out):
+    """``out = c x + f`` in numpy (the no-compiler path of the fused line solves): c holds
+    one factor per row of the (len, k) views of x, f and out (k = 1 for one vector);
+    ``out`` may be f."""
+    cc = np.reshape(c, (-1, 1))
+    o, xv, fv = (a.reshape(cc.shape[0], -1) for a in (out, x, f))
+    if out is f:
+        o += cc * xv
+    else:
+        np.multiply(cc, xv, out=o)
+        o += fv
+    return out
 
 
 class LDL:
@@ -692,7 +670,7 @@ class LDL:
             if y is not f:
                 y[...] = f
         else:
-            fma(c, x, f, out=y)
+            _fma_np(c, x, f, y)
         return self.solve(y, inplace=True)
 
 # -- many right-hand sides: arrays (..., k) with the right-hand sides innermost ------------
@@ -783,21 +761,6 @@ def cg_dir_k(beta, z, p):
     return p
 
 
-def fma_k(c, x, y, out):
-    """out = c[..., None] * x + y for (n, m, k) x, y and (n, m) c."""
-    k = x.shape[-1]
-    lib = _lib()
-    if lib is not None:
-        lib.xb_fma_k(c.size, k, _p(c), _p(x), _p(y), _p(out))
-        return out
-    if out is y:
-        out += c[..., None] * x
-    else:
-        np.multiply(c[..., None], x, out=out)
-        out += y
-    return out
-
-
 def cb_rowsum_k(blk, nblocks, c, b, r2):
     """r2 = c[..., None] * b (in place) and its sums over row blocks: (nblocks, m, k)."""
     n, m, k = b.shape
@@ -828,12 +791,7 @@ def ldl_solve_fx_k(f: "LDL", F, c=None, X=None, out=None):
         if Y is not F:
             Y[...] = F
     else:
-        cc = np.reshape(c, (-1, 1))
-        if Y is F:
-            Y += cc * X
-        else:
-            np.multiply(cc, X, out=Y)
-            Y += F
+        _fma_np(c, X, F, Y)
     ldl_solve_k(f, Y.reshape(f.len, k))
     return Y
 
